@@ -1,0 +1,470 @@
+//! Compiles source records into the tables a snapshot stores: a partition
+//! of each address family into elementary intervals, each pointing to a
+//! cell (most specific route, country, and the sources listing it), plus
+//! per-route and per-AS aggregates (announced space, listed space, DROP
+//! coverage).
+//!
+//! The partition is computed with one sweep over the sorted range ends:
+//! a min-heap keyed by range size yields the most specific covering route
+//! (and country) at each point, and per-source counters the set of sources
+//! listing it. This is O(n log n) whatever the nesting, so hostile inputs
+//! with deeply overlapping ranges cannot make it quadratic.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+
+/// No route.
+pub(crate) const NO_ROUTE: u32 = u32::MAX;
+/// No routing source.
+pub(crate) const NO_SOURCE: u16 = u16::MAX;
+/// A cell's country when unknown.
+pub(crate) const NO_COUNTRY: [u8; 2] = [0, 0];
+
+/// Route flag: the origin is one of several (multi-origin) or an AS set.
+pub(crate) const ROUTE_MULTI_ORIGIN: u8 = 1;
+/// Route flag: the route is an IPv6 range.
+pub(crate) const ROUTE_V6: u8 = 2;
+/// AS flag: on Spamhaus ASN-DROP.
+pub(crate) const AS_DROP: u16 = 1;
+
+/// IPv6 space is counted in /48 blocks (the usual end-site assignment) so
+/// that densities compare with IPv4 address counts.
+pub(crate) const V6_UNIT_SHIFT: u32 = 80;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Cell {
+    pub(crate) route: u32,
+    pub(crate) country: [u8; 2],
+    /// Bit `i` set: abuse source number `i` lists these addresses.
+    pub(crate) sources: u64,
+}
+
+impl Cell {
+    pub(crate) const EMPTY: Cell = Cell {
+        route: NO_ROUTE,
+        country: NO_COUNTRY,
+        sources: 0,
+    };
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Route {
+    pub(crate) start: u128,
+    pub(crate) end: u128,
+    pub(crate) asn: u32,
+    pub(crate) as_index: u32,
+    pub(crate) source: u16,
+    pub(crate) flags: u8,
+    /// Abuse sources listing something in the route's own addresses.
+    pub(crate) sources: u64,
+    /// The route's own addresses (more-specific routes excluded), in units.
+    pub(crate) size: u64,
+    pub(crate) listed: u64,
+    pub(crate) dropped: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AsEntry {
+    pub(crate) asn: u32,
+    pub(crate) name: String,
+    pub(crate) country: [u8; 2],
+    pub(crate) flags: u16,
+    pub(crate) routing_source: u16,
+    pub(crate) announced_v4: u64,
+    pub(crate) announced_v6: u64,
+    pub(crate) listed_v4: u64,
+    pub(crate) listed_v6: u64,
+    pub(crate) dropped_v4: u64,
+    pub(crate) dropped_v6: u64,
+    pub(crate) sources: u64,
+}
+
+/// Inputs to the compiler, as collected from the sources.
+#[derive(Debug, Default)]
+pub(crate) struct Inputs {
+    pub(crate) routes: Vec<RouteIn>,
+    pub(crate) geo: Vec<(bool, u128, u128, [u8; 2])>,
+    /// (v6, start, end, abuse source bit)
+    pub(crate) listings: Vec<(bool, u128, u128, u8)>,
+    /// (asn, name, country, abuse source bit)
+    pub(crate) asn_listings: Vec<(u32, Option<String>, Option<[u8; 2]>, u8)>,
+    /// Bits of abuse sources that are DROP lists.
+    pub(crate) drop_bits: u64,
+    /// Bits of abuse sources that are blocklists of addresses.
+    pub(crate) list_bits: u64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RouteIn {
+    pub(crate) v6: bool,
+    pub(crate) start: u128,
+    pub(crate) end: u128,
+    pub(crate) asn: u32,
+    pub(crate) name: Option<String>,
+    pub(crate) multi_origin: bool,
+    pub(crate) source: u16,
+}
+
+/// The compiled tables.
+#[derive(Debug, Default)]
+pub(crate) struct Tables {
+    pub(crate) v4: Vec<(u32, u32)>,
+    pub(crate) v6: Vec<(u128, u32)>,
+    pub(crate) cells: Vec<Cell>,
+    pub(crate) routes: Vec<Route>,
+    pub(crate) ases: Vec<AsEntry>,
+}
+
+struct Cells {
+    cells: Vec<Cell>,
+    index: HashMap<Cell, u32>,
+}
+
+impl Cells {
+    fn intern(&mut self, cell: Cell) -> u32 {
+        if let Some(&i) = self.index.get(&cell) {
+            return i;
+        }
+        let i = self.cells.len() as u32;
+        self.cells.push(cell);
+        self.index.insert(cell, i);
+        i
+    }
+}
+
+/// Builds the partition of one family. Returns (start, cell) pairs, the
+/// first starting at 0, consecutive pairs always with different cells.
+fn sweep(
+    max: u128,
+    routes: &[(u128, u128, u32)],
+    geo: &[(u128, u128, [u8; 2])],
+    listings: &[(u128, u128, u8)],
+    cells: &mut Cells,
+) -> Vec<(u128, u32)> {
+    let mut bounds: Vec<u128> = Vec::with_capacity(2 * (routes.len() + geo.len() + listings.len()) + 1);
+    bounds.push(0);
+    let mut push_range = |s: u128, e: u128| {
+        bounds.push(s);
+        if e < max {
+            bounds.push(e + 1);
+        }
+    };
+    routes.iter().for_each(|r| push_range(r.0, r.1));
+    geo.iter().for_each(|g| push_range(g.0, g.1));
+    listings.iter().for_each(|l| push_range(l.0, l.1));
+    bounds.sort_unstable();
+    bounds.dedup();
+
+    let mut route_order: Vec<usize> = (0..routes.len()).collect();
+    route_order.sort_unstable_by_key(|&i| routes[i].0);
+    let mut geo_order: Vec<usize> = (0..geo.len()).collect();
+    geo_order.sort_unstable_by_key(|&i| geo[i].0);
+    let mut list_starts: Vec<(u128, u8)> = listings.iter().map(|l| (l.0, l.2)).collect();
+    list_starts.sort_unstable();
+    let mut list_ends: Vec<(u128, u8)> = listings
+        .iter()
+        .filter(|l| l.1 < max)
+        .map(|l| (l.1 + 1, l.2))
+        .collect();
+    list_ends.sort_unstable();
+
+    let mut route_heap: BinaryHeap<Reverse<(u128, u32, u128)>> = BinaryHeap::new();
+    let mut geo_heap: BinaryHeap<Reverse<(u128, usize, u128)>> = BinaryHeap::new();
+    let mut counters = [0u32; 64];
+    let mut mask = 0u64;
+    let (mut ri, mut gi, mut si, mut ei) = (0, 0, 0, 0);
+    let mut out: Vec<(u128, u32)> = Vec::new();
+
+    for &b in &bounds {
+        while ri < route_order.len() && routes[route_order[ri]].0 == b {
+            let (s, e, idx) = routes[route_order[ri]];
+            route_heap.push(Reverse((e - s, idx, e)));
+            ri += 1;
+        }
+        while let Some(Reverse((_, _, e))) = route_heap.peek() {
+            if *e < b {
+                route_heap.pop();
+            } else {
+                break;
+            }
+        }
+        while gi < geo_order.len() && geo[geo_order[gi]].0 == b {
+            let (s, e, _) = geo[geo_order[gi]];
+            geo_heap.push(Reverse((e - s, geo_order[gi], e)));
+            gi += 1;
+        }
+        while let Some(Reverse((_, _, e))) = geo_heap.peek() {
+            if *e < b {
+                geo_heap.pop();
+            } else {
+                break;
+            }
+        }
+        while ei < list_ends.len() && list_ends[ei].0 == b {
+            let bit = list_ends[ei].1 as usize;
+            counters[bit] -= 1;
+            if counters[bit] == 0 {
+                mask &= !(1u64 << bit);
+            }
+            ei += 1;
+        }
+        while si < list_starts.len() && list_starts[si].0 == b {
+            let bit = list_starts[si].1 as usize;
+            counters[bit] += 1;
+            mask |= 1u64 << bit;
+            si += 1;
+        }
+        let cell = Cell {
+            route: route_heap.peek().map_or(NO_ROUTE, |Reverse((_, idx, _))| *idx),
+            country: geo_heap.peek().map_or(NO_COUNTRY, |Reverse((_, i, _))| geo[*i].2),
+            sources: mask,
+        };
+        let id = cells.intern(cell);
+        if out.last().map(|&(_, c)| c) != Some(id) {
+            out.push((b, id));
+        }
+    }
+    out
+}
+
+/// Counts `[s, e]` in units, skipping a /48 already counted by the same key.
+fn units(v6: bool, s: u128, e: u128, last: &mut u128) -> u64 {
+    if !v6 {
+        return (e - s + 1) as u64;
+    }
+    let (a, b) = (s >> V6_UNIT_SHIFT, e >> V6_UNIT_SHIFT);
+    // `last` holds 1 + the last unit counted (0: none yet).
+    let from = if *last > a { a + 1 } else { a };
+    *last = b + 1;
+    if from > b {
+        0
+    } else {
+        u64::try_from(b - from + 1).unwrap_or(u64::MAX)
+    }
+}
+
+pub(crate) fn compile(inputs: Inputs) -> Tables {
+    let mut cells = Cells {
+        cells: Vec::new(),
+        index: HashMap::new(),
+    };
+    cells.intern(Cell::EMPTY);
+
+    // The AS table: every AS that originates a route or is listed.
+    let mut ases: BTreeMap<u32, AsEntry> = BTreeMap::new();
+    for r in &inputs.routes {
+        let e = ases.entry(r.asn).or_insert_with(|| AsEntry {
+            asn: r.asn,
+            routing_source: r.source,
+            ..AsEntry::default()
+        });
+        if e.name.is_empty() {
+            if let Some(n) = &r.name {
+                e.name.clone_from(n);
+            }
+        }
+    }
+    let mut asn_drop_country: HashMap<u32, [u8; 2]> = HashMap::new();
+    for (asn, name, cc, bit) in &inputs.asn_listings {
+        let e = ases.entry(*asn).or_insert_with(|| AsEntry {
+            asn: *asn,
+            routing_source: NO_SOURCE,
+            ..AsEntry::default()
+        });
+        e.flags |= AS_DROP;
+        e.sources |= 1u64 << bit;
+        if e.name.is_empty() {
+            if let Some(n) = name {
+                e.name.clone_from(n);
+            }
+        }
+        if let Some(cc) = cc {
+            asn_drop_country.insert(*asn, *cc);
+        }
+    }
+    let mut ases: Vec<AsEntry> = ases.into_values().collect();
+    let as_index: HashMap<u32, u32> = ases
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.asn, i as u32))
+        .collect();
+
+    let mut routes: Vec<Route> = inputs
+        .routes
+        .iter()
+        .map(|r| Route {
+            start: r.start,
+            end: r.end,
+            asn: r.asn,
+            as_index: as_index[&r.asn],
+            source: r.source,
+            flags: (if r.multi_origin { ROUTE_MULTI_ORIGIN } else { 0 })
+                | (if r.v6 { ROUTE_V6 } else { 0 }),
+            sources: 0,
+            size: 0,
+            listed: 0,
+            dropped: 0,
+        })
+        .collect();
+
+    let mut tables = Tables::default();
+    let mut country_weight: HashMap<(u32, [u8; 2]), u128> = HashMap::new();
+    for v6 in [false, true] {
+        let max = if v6 { u128::MAX } else { u128::from(u32::MAX) };
+        let fam_routes: Vec<(u128, u128, u32)> = inputs
+            .routes
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.v6 == v6)
+            .map(|(i, r)| (r.start, r.end, i as u32))
+            .collect();
+        let fam_geo: Vec<(u128, u128, [u8; 2])> = inputs
+            .geo
+            .iter()
+            .filter(|g| g.0 == v6)
+            .map(|g| (g.1, g.2, g.3))
+            .collect();
+        let fam_list: Vec<(u128, u128, u8)> = inputs
+            .listings
+            .iter()
+            .filter(|l| l.0 == v6)
+            .map(|l| (l.1, l.2, l.3))
+            .collect();
+        let partition = sweep(max, &fam_routes, &fam_geo, &fam_list, &mut cells);
+
+        // Per-route own space, listed space and DROP space.
+        let mut last_size = vec![0u128; routes.len()];
+        let mut last_listed = vec![0u128; routes.len()];
+        let mut last_dropped = vec![0u128; routes.len()];
+        for (i, &(s, cell)) in partition.iter().enumerate() {
+            let e = partition.get(i + 1).map_or(max, |n| n.0 - 1);
+            let c = cells.cells[cell as usize];
+            if c.route == NO_ROUTE {
+                continue;
+            }
+            let r = c.route as usize;
+            routes[r].size += units(v6, s, e, &mut last_size[r]);
+            routes[r].sources |= c.sources;
+            if c.sources & inputs.list_bits != 0 {
+                routes[r].listed += units(v6, s, e, &mut last_listed[r]);
+            }
+            if c.sources & inputs.drop_bits != 0 {
+                routes[r].dropped += units(v6, s, e, &mut last_dropped[r]);
+            }
+            if c.country != NO_COUNTRY {
+                *country_weight
+                    .entry((routes[r].as_index, c.country))
+                    .or_default() += e - s + 1;
+            }
+        }
+        if v6 {
+            tables.v6 = partition;
+        } else {
+            tables.v4 = partition
+                .into_iter()
+                .map(|(s, c)| (s as u32, c))
+                .collect();
+        }
+    }
+
+    for r in &routes {
+        let a = &mut ases[r.as_index as usize];
+        a.sources |= r.sources;
+        if r.flags & ROUTE_V6 != 0 {
+            a.announced_v6 += r.size;
+            a.listed_v6 += r.listed;
+            a.dropped_v6 += r.dropped;
+        } else {
+            a.announced_v4 += r.size;
+            a.listed_v4 += r.listed;
+            a.dropped_v4 += r.dropped;
+        }
+    }
+    // The AS's country: where most of its addresses are, else what ASN-DROP says.
+    let mut best: HashMap<u32, ([u8; 2], u128)> = HashMap::new();
+    let mut weights: Vec<_> = country_weight.into_iter().collect();
+    weights.sort_unstable();
+    for ((idx, cc), w) in weights {
+        let e = best.entry(idx).or_insert((cc, 0));
+        if w > e.1 {
+            *e = (cc, w);
+        }
+    }
+    for (i, a) in ases.iter_mut().enumerate() {
+        a.country = best
+            .get(&(i as u32))
+            .map(|b| b.0)
+            .or_else(|| asn_drop_country.get(&a.asn).copied())
+            .unwrap_or(NO_COUNTRY);
+    }
+    tables.cells = cells.cells;
+    tables.routes = routes;
+    tables.ases = ases;
+    tables
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(start: u128, end: u128, asn: u32) -> RouteIn {
+        RouteIn {
+            v6: false,
+            start,
+            end,
+            asn,
+            name: None,
+            multi_origin: false,
+            source: 0,
+        }
+    }
+
+    #[test]
+    fn more_specific_wins_and_space_is_not_double_counted() {
+        let inputs = Inputs {
+            routes: vec![route(0x0a000000, 0x0a00ffff, 1), route(0x0a000100, 0x0a0001ff, 1)],
+            listings: vec![(false, 0x0a000100, 0x0a000103, 0), (false, 0x0a000000, 0x0a000000, 0)],
+            list_bits: 1,
+            ..Inputs::default()
+        };
+        let t = compile(inputs);
+        assert_eq!(t.routes[0].size, 65536 - 256);
+        assert_eq!(t.routes[1].size, 256);
+        assert_eq!(t.routes[0].listed, 1);
+        assert_eq!(t.routes[1].listed, 4);
+        assert_eq!(t.ases[0].announced_v4, 65536);
+        assert_eq!(t.ases[0].listed_v4, 5);
+        // Partition: starts at 0, strictly increasing.
+        assert_eq!(t.v4[0].0, 0);
+        assert!(t.v4.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 != w[1].1));
+    }
+
+    #[test]
+    fn v6_counts_48s_once() {
+        let base: u128 = 0x2001_0db8_0300_0000_0000_0000_0000_0000;
+        let mut r = route(base, base | ((1u128 << 80) - 1), 7);
+        r.v6 = true;
+        let inputs = Inputs {
+            routes: vec![r],
+            listings: vec![(true, base + 1, base + 1, 0), (true, base + 5, base + 5, 0)],
+            list_bits: 1,
+            ..Inputs::default()
+        };
+        let t = compile(inputs);
+        assert_eq!(t.routes[0].size, 1);
+        assert_eq!(t.routes[0].listed, 1);
+    }
+
+    #[test]
+    fn full_space_edges() {
+        let inputs = Inputs {
+            routes: vec![route(0, u128::from(u32::MAX), 1)],
+            listings: vec![(false, u128::from(u32::MAX), u128::from(u32::MAX), 0)],
+            list_bits: 1,
+            ..Inputs::default()
+        };
+        let t = compile(inputs);
+        assert_eq!(t.routes[0].size, 1 << 32);
+        assert_eq!(t.routes[0].listed, 1);
+    }
+}

@@ -1,0 +1,674 @@
+//! Scoring: a [`Detector`] (snapshot + model) turns subjects into
+//! [`Score`]s with a probability, a [`Class`] and the [`Reason`]s behind it.
+//!
+//! Scoring an address is a look-up in the snapshot's partition (two array
+//! probes and a short binary search) and a dot product; it does not
+//! allocate. A [`Score`] borrows names and source records from the snapshot.
+
+mod model;
+
+use std::fmt;
+use std::net::IpAddr;
+
+use ipnetwork::IpNetwork;
+
+pub use model::{MODEL_FORMAT_VERSION, Model, Thresholds, Transform};
+
+use crate::error::Result;
+use crate::features::{FEATURE_COUNT, Feature, FeatureVector, Scope};
+use crate::features::compile::NO_ROUTE;
+use crate::snapshot::{self, AsView, CellView, RouteView, Snapshot};
+use crate::source::SourceInfo;
+use crate::subject::{Asn, Country, Subject};
+
+/// The verdict.
+///
+/// ```
+/// use bphscore::Class;
+/// assert_eq!(Class::BphReseller.to_string(), "bph-reseller");
+/// assert_eq!("abused-legitimate".parse::<Class>()?, Class::AbusedLegitimate);
+/// assert!("evil".parse::<Class>().is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Class {
+    /// A provider that knowingly shelters abuse: act on the whole AS.
+    Bulletproof,
+    /// A bad block (a reseller or customer) inside a legitimate provider:
+    /// act on the block and notify the provider.
+    BphReseller,
+    /// A legitimate network with some abuse (compromised or abused hosts).
+    AbusedLegitimate,
+    /// Known, with no significant evidence of abuse.
+    Clean,
+    /// The snapshot knows nothing of the subject.
+    Unknown,
+}
+
+impl Class {
+    /// Every class.
+    pub const ALL: [Class; 5] = [
+        Class::Bulletproof,
+        Class::BphReseller,
+        Class::AbusedLegitimate,
+        Class::Clean,
+        Class::Unknown,
+    ];
+
+    /// The class name as written in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Bulletproof => "bulletproof",
+            Class::BphReseller => "bph-reseller",
+            Class::AbusedLegitimate => "abused-legitimate",
+            Class::Clean => "clean",
+            Class::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for Class {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The error of parsing a [`Class`].
+///
+/// ```
+/// assert!("x".parse::<bphscore::Class>().unwrap_err().to_string().contains("bulletproof"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown class {0:?}; expected bulletproof, bph-reseller, abused-legitimate, clean or unknown")]
+pub struct ParseClassError(String);
+
+impl std::str::FromStr for Class {
+    type Err = ParseClassError;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        Class::ALL
+            .into_iter()
+            .find(|c| c.name() == s.trim())
+            .ok_or_else(|| ParseClassError(s.to_owned()))
+    }
+}
+
+/// The most reasons a score carries.
+pub const MAX_REASONS: usize = 4;
+
+/// One signal behind a score: the feature, its value, how much it moved the
+/// log-odds, and the source of the evidence with its date.
+///
+/// ```
+/// let detector = bphscore::Detector::default_world()?;
+/// let score = detector.score(&"AS64502".parse()?);
+/// let top = &score.reasons[0];
+/// assert!(top.contribution > 0.0);
+/// assert!(top.source.is_some());
+/// println!("{top}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct Reason<'a> {
+    /// The feature.
+    pub feature: Feature,
+    /// Its value for the subject.
+    pub value: f64,
+    /// Its contribution to the log-odds (weight × transformed value).
+    pub contribution: f64,
+    /// The first source (in build order) that supplied the evidence.
+    pub source: Option<&'a SourceInfo>,
+    /// How many other sources supplied evidence for the same feature.
+    pub other_sources: u32,
+}
+
+impl Reason<'_> {
+    const NONE: Reason<'static> = Reason {
+        feature: Feature::AsAbuseDensity,
+        value: 0.0,
+        contribution: 0.0,
+        source: None,
+        other_sources: 0,
+    };
+
+    /// The reason as a sentence, with its source and date.
+    pub fn explain(&self) -> String {
+        let mut s = self.feature.describe(self.value);
+        if let Some(src) = self.source {
+            s.push_str(&format!(" [{} {}", src.name, src.date_text()));
+            if self.other_sources > 0 {
+                s.push_str(&format!(" +{} more", self.other_sources));
+            }
+            s.push(']');
+        }
+        s
+    }
+}
+
+impl fmt::Display for Reason<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={} ({:+.2})", self.feature, fmt_value(self.value), self.contribution)
+    }
+}
+
+pub(crate) fn fmt_value(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else if v.abs() < 1e-3 {
+        format!("{v:.2e}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+/// The reasons of a score, strongest first: a fixed-capacity list that
+/// derefs to a slice (scoring never allocates).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reasons<'a> {
+    items: [Reason<'a>; MAX_REASONS],
+    len: usize,
+}
+
+impl<'a> std::ops::Deref for Reasons<'a> {
+    type Target = [Reason<'a>];
+
+    fn deref(&self) -> &Self::Target {
+        &self.items[..self.len]
+    }
+}
+
+/// The score of one subject.
+///
+/// ```
+/// use bphscore::{Class, Detector};
+///
+/// let detector = Detector::default_world()?;
+/// let score = detector.score(&"198.18.3.7".parse()?);
+/// assert_eq!(score.class, Class::Bulletproof);
+/// assert!(score.probability > 0.9);
+/// assert_eq!(score.asn.map(|a| a.get()), Some(64502));
+/// assert_eq!(score.as_name, Some("EXAMPLE-BPH"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct Score<'a> {
+    /// What was scored.
+    pub subject: Subject,
+    /// The probability that the subject is bulletproof or reseller hosting, in [0, 1].
+    pub probability: f64,
+    /// The verdict.
+    pub class: Class,
+    /// The matched prefix: the largest CIDR block of the matched route that
+    /// holds the subject.
+    pub prefix: Option<IpNetwork>,
+    /// The origin AS (for a prefix: the AS holding most of its addresses).
+    pub asn: Option<Asn>,
+    /// The AS name.
+    pub as_name: Option<&'a str>,
+    /// The country of the addresses (for an AS: where most of its space is).
+    pub country: Option<Country>,
+    /// The matched route is originated by more than one AS (or an AS set).
+    pub multi_origin: bool,
+    /// Every feature's value.
+    pub features: FeatureVector,
+    /// The strongest signals, strongest first.
+    pub reasons: Reasons<'a>,
+}
+
+/// A snapshot and a model: scores subjects.
+///
+/// `Detector` is `Send + Sync`; share it between threads.
+///
+/// ```
+/// use bphscore::{Detector, Subject};
+///
+/// let detector = Detector::default_world()?;
+/// let subjects: Vec<Subject> = ["AS64502", "AS64501", "AS64500"]
+///     .iter()
+///     .map(|s| s.parse())
+///     .collect::<Result<_, _>>()?;
+/// let scores = detector.score_batch(&subjects);
+/// assert!(scores[0].probability > scores[1].probability);
+/// assert!(scores[1].probability > scores[2].probability);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Detector<S = Vec<u8>> {
+    snapshot: Snapshot<S>,
+    model: Model,
+}
+
+impl Detector<Vec<u8>> {
+    /// The embedded default world with the default model: no files, no network.
+    pub fn default_world() -> Result<Self> {
+        Ok(Detector::new(crate::world::snapshot()?, Model::default_model()))
+    }
+}
+
+#[derive(Default)]
+struct Accumulator {
+    x: FeatureVector,
+    weight: f64,
+    as_sources: u64,
+    route_sources: u64,
+    cell_sources: u64,
+    /// (AS index, addresses) of the ASes seen, most addresses kept.
+    candidates: [(u32, f64); 8],
+    routing_source: Option<u16>,
+    multi_origin: bool,
+}
+
+impl Accumulator {
+    fn credit(&mut self, as_index: u32, w: f64) {
+        if let Some(c) = self.candidates.iter_mut().find(|c| c.1 > 0.0 && c.0 == as_index) {
+            c.1 += w;
+            return;
+        }
+        let slot = self
+            .candidates
+            .iter_mut()
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some(slot) = slot {
+            if slot.1 < w {
+                *slot = (as_index, w);
+            }
+        }
+    }
+
+    fn top(&self) -> Option<u32> {
+        self.candidates
+            .iter()
+            .filter(|c| c.1 > 0.0)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|c| c.0)
+    }
+}
+
+impl<S: AsRef<[u8]>> Detector<S> {
+    /// A detector over `snapshot` with `model`.
+    pub fn new(snapshot: Snapshot<S>, model: Model) -> Self {
+        Detector { snapshot, model }
+    }
+
+    /// The snapshot.
+    pub fn snapshot(&self) -> &Snapshot<S> {
+        &self.snapshot
+    }
+
+    /// The model.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Scores any subject.
+    pub fn score(&self, subject: &Subject) -> Score<'_> {
+        match *subject {
+            Subject::Ip(ip) => self.score_ip(ip),
+            Subject::Prefix(net) => self.score_prefix(net),
+            Subject::Asn(asn) => self.score_asn(asn),
+        }
+    }
+
+    /// Scores many subjects on all cores (rayon); the output is in input order.
+    pub fn score_batch(&self, subjects: &[Subject]) -> Vec<Score<'_>>
+    where
+        S: Sync,
+    {
+        use rayon::prelude::*;
+        subjects.par_iter().map(|s| self.score(s)).collect()
+    }
+
+    fn as_features(&self, a: &AsView<'_>, x: &mut FeatureVector) {
+        let announced = a.announced_v4 as f64 + 256.0 * a.announced_v6 as f64;
+        let ratio = |n: f64| if announced > 0.0 { (n / announced).min(1.0) } else { 0.0 };
+        x.set(
+            Feature::AsAbuseDensity,
+            ratio(a.listed_v4 as f64 + 256.0 * a.listed_v6 as f64),
+        );
+        x.set(
+            Feature::AsDropShare,
+            ratio(a.dropped_v4 as f64 + 256.0 * a.dropped_v6 as f64),
+        );
+        x.set(Feature::AsnDrop, if a.on_asn_drop() { 1.0 } else { 0.0 });
+        x.set(Feature::AsLog2Announced, (1.0 + announced).log2());
+    }
+
+    fn cell_features(&self, cell: &CellView, route: Option<&RouteView>, x: &mut FeatureVector) {
+        let (list, drop, _) = self.snapshot.masks();
+        if let Some(r) = route {
+            let density = if r.size > 0 { r.listed as f64 / r.size as f64 } else { 0.0 };
+            x.set(Feature::PrefixAbuseDensity, density.min(1.0));
+        }
+        x.set(
+            Feature::PrefixInDrop,
+            if cell.sources & drop != 0 { 1.0 } else { 0.0 },
+        );
+        x.set(Feature::IpListed, f64::from((cell.sources & list).count_ones()));
+    }
+
+    /// Scores one address.
+    ///
+    /// ```
+    /// use bphscore::{Class, Detector};
+    ///
+    /// let detector = Detector::default_world()?;
+    /// assert_eq!(detector.score_ip("198.18.200.200".parse()?).class, Class::BphReseller);
+    /// assert_eq!(detector.score_ip("100.64.1.1".parse()?).class, Class::Clean);
+    /// assert_eq!(detector.score_ip("192.0.0.8".parse()?).class, Class::Unknown);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn score_ip(&self, ip: IpAddr) -> Score<'_> {
+        let (a, v6) = snapshot::ip_to_u128(ip);
+        let i = self.snapshot.locate(a, v6);
+        let (_, _, cell) = self.snapshot.interval(i, v6);
+        let route = (cell.route != NO_ROUTE).then(|| self.snapshot.route(cell.route));
+        let asv = route.map(|r| self.snapshot.as_at(r.as_index));
+        let mut x = FeatureVector::default();
+        if let Some(a) = &asv {
+            self.as_features(a, &mut x);
+        }
+        self.cell_features(&cell, route.as_ref(), &mut x);
+        let prefix = route.map(|r| {
+            let (net, len) = snapshot::largest_block(r.start, r.end, a, v6);
+            snapshot::to_network(net, len, v6)
+        });
+        let known = route.is_some() || cell.sources != 0;
+        let masks = SourceMasks {
+            as_sources: asv.map_or(0, |a| a.sources),
+            route_sources: route.map_or(0, |r| r.sources),
+            cell_sources: cell.sources,
+            routing_source: route.map(|r| r.source),
+        };
+        let country = Country::from_bytes(cell.country)
+            .or_else(|| asv.and_then(|a| Country::from_bytes(a.country)));
+        self.finish(
+            Subject::Ip(ip),
+            known,
+            x,
+            &masks,
+            prefix,
+            asv.as_ref(),
+            country,
+            route.is_some_and(|r| r.multi_origin()),
+        )
+    }
+
+    /// Scores a prefix: the features of every address range it covers,
+    /// averaged with weights by address count (space the snapshot knows
+    /// nothing of is left out).
+    ///
+    /// ```
+    /// use bphscore::{Class, Detector};
+    ///
+    /// let detector = Detector::default_world()?;
+    /// let bad_block = detector.score_prefix("198.18.200.0/24".parse()?);
+    /// let provider = detector.score_prefix("198.18.128.0/17".parse()?);
+    /// assert_eq!(bad_block.class, Class::BphReseller);
+    /// assert!(provider.probability < bad_block.probability);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn score_prefix(&self, net: IpNetwork) -> Score<'_> {
+        let (start, v6) = snapshot::ip_to_u128(net.network());
+        let bits = if v6 { 128 } else { 32 };
+        let host = bits - u32::from(net.prefix());
+        let end = if host >= 128 { u128::MAX } else { start | ((1u128 << host) - 1) };
+        let mut acc = Accumulator::default();
+        let n = self.snapshot.interval_count(v6);
+        let mut i = self.snapshot.locate(start, v6);
+        let mut single_route: Option<u32> = None;
+        let mut routes_seen = 0usize;
+        while i < n {
+            let (s, e, cell) = self.snapshot.interval(i, v6);
+            if s > end {
+                break;
+            }
+            i += 1;
+            let route = (cell.route != NO_ROUTE).then(|| self.snapshot.route(cell.route));
+            if route.is_none() && cell.sources == 0 {
+                continue;
+            }
+            let w = (e.min(end) - s.max(start)) as f64 + 1.0;
+            let mut x = FeatureVector::default();
+            if let Some(r) = &route {
+                let a = self.snapshot.as_at(r.as_index);
+                self.as_features(&a, &mut x);
+                acc.as_sources |= a.sources;
+                acc.route_sources |= r.sources;
+                acc.multi_origin |= r.multi_origin();
+                acc.routing_source.get_or_insert(r.source);
+                acc.credit(r.as_index, w);
+                if single_route != Some(cell.route) {
+                    routes_seen += 1;
+                    single_route = Some(cell.route);
+                }
+            }
+            self.cell_features(&cell, route.as_ref(), &mut x);
+            acc.cell_sources |= cell.sources;
+            acc.x.add_scaled(&x, w);
+            acc.weight += w;
+        }
+        let known = acc.weight > 0.0;
+        if known {
+            acc.x.scale(1.0 / acc.weight);
+        }
+        let asv = acc.top().map(|idx| self.snapshot.as_at(idx));
+        // The matched prefix: the route's block holding the whole subject,
+        // when one route covers it.
+        let prefix = match (routes_seen, single_route) {
+            (1, Some(r)) => {
+                let r = self.snapshot.route(r);
+                (r.start <= start && r.end >= end).then(|| {
+                    let (b, len) = snapshot::largest_block(r.start, r.end, start, v6);
+                    snapshot::to_network(b, len, v6)
+                })
+            }
+            _ => None,
+        }
+        .or(Some(net));
+        let masks = SourceMasks {
+            as_sources: acc.as_sources,
+            route_sources: acc.route_sources,
+            cell_sources: acc.cell_sources,
+            routing_source: acc.routing_source,
+        };
+        let country = asv.and_then(|a| Country::from_bytes(a.country));
+        self.finish(
+            Subject::Prefix(net),
+            known,
+            acc.x,
+            &masks,
+            prefix.filter(|_| known),
+            asv.as_ref(),
+            country,
+            acc.multi_origin,
+        )
+    }
+
+    /// Scores an autonomous system: its own features, and block features
+    /// averaged over all of its announced space.
+    ///
+    /// ```
+    /// use bphscore::{Asn, Class, Detector};
+    ///
+    /// let detector = Detector::default_world()?;
+    /// assert_eq!(detector.score_asn(Asn::new(64502)).class, Class::Bulletproof);
+    /// assert_eq!(detector.score_asn(Asn::new(64511)).class, Class::Unknown);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn score_asn(&self, asn: Asn) -> Score<'_> {
+        let Some(idx) = self.snapshot.find_as(asn) else {
+            return self.unknown(Subject::Asn(asn));
+        };
+        let a = self.snapshot.as_at(idx);
+        let mut x = FeatureVector::default();
+        self.as_features(&a, &mut x);
+        // Averaged over the AS's own space, block densities reduce to the AS's.
+        x.set(Feature::PrefixAbuseDensity, x.get(Feature::AsAbuseDensity));
+        x.set(Feature::PrefixInDrop, x.get(Feature::AsDropShare));
+        x.set(Feature::IpListed, x.get(Feature::AsAbuseDensity));
+        let (list, drop, _) = self.snapshot.masks();
+        let masks = SourceMasks {
+            as_sources: a.sources,
+            route_sources: a.sources & list,
+            cell_sources: a.sources & (list | drop),
+            routing_source: (a.routing_source != crate::features::compile::NO_SOURCE)
+                .then_some(a.routing_source),
+        };
+        self.finish(
+            Subject::Asn(asn),
+            true,
+            x,
+            &masks,
+            None,
+            Some(&a),
+            Country::from_bytes(a.country),
+            false,
+        )
+    }
+
+    fn unknown(&self, subject: Subject) -> Score<'_> {
+        Score {
+            subject,
+            probability: self.model.prior(),
+            class: Class::Unknown,
+            prefix: None,
+            asn: None,
+            as_name: None,
+            country: None,
+            multi_origin: false,
+            features: FeatureVector::default(),
+            reasons: Reasons {
+                items: [Reason::NONE; MAX_REASONS],
+                len: 0,
+            },
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finish<'s>(
+        &'s self,
+        subject: Subject,
+        known: bool,
+        x: FeatureVector,
+        masks: &SourceMasks,
+        prefix: Option<IpNetwork>,
+        asv: Option<&AsView<'s>>,
+        country: Option<Country>,
+        multi_origin: bool,
+    ) -> Score<'s> {
+        if !known {
+            let mut s = self.unknown(subject);
+            s.country = country;
+            return s;
+        }
+        let (probability, contributions) = self.model.evaluate(&x);
+        let class = self.classify(probability, &contributions);
+        let reasons = self.reasons(&x, &contributions, masks);
+        Score {
+            subject,
+            probability,
+            class,
+            prefix,
+            asn: asv.map(|a| Asn::new(a.asn)),
+            as_name: asv.map(|a| a.name).filter(|n| !n.is_empty()),
+            country,
+            multi_origin,
+            features: x,
+            reasons,
+        }
+    }
+
+    fn classify(&self, p: f64, contributions: &[f64; FEATURE_COUNT]) -> Class {
+        let t = self.model.thresholds();
+        if p >= t.bulletproof {
+            let (mut as_part, mut block_part) = (0.0, 0.0);
+            for f in Feature::ALL {
+                let c = contributions[f.index()].max(0.0);
+                match f.scope() {
+                    Scope::As => as_part += c,
+                    Scope::Block => block_part += c,
+                }
+            }
+            // Evidence about the whole AS makes the AS bulletproof; evidence
+            // about the block alone points at a bad customer of the provider.
+            if as_part >= block_part {
+                Class::Bulletproof
+            } else {
+                Class::BphReseller
+            }
+        } else if p >= t.abused_legitimate {
+            Class::AbusedLegitimate
+        } else {
+            Class::Clean
+        }
+    }
+
+    fn reasons(&self, x: &FeatureVector, c: &[f64; FEATURE_COUNT], m: &SourceMasks) -> Reasons<'_> {
+        let (list, drop, asn_drop) = self.snapshot.masks();
+        let mut order = [0usize; FEATURE_COUNT];
+        for (i, o) in order.iter_mut().enumerate() {
+            *o = i;
+        }
+        order.sort_unstable_by(|&a, &b| c[b].abs().total_cmp(&c[a].abs()).then(a.cmp(&b)));
+        let mut out = Reasons {
+            items: [Reason::NONE; MAX_REASONS],
+            len: 0,
+        };
+        for &i in &order {
+            if out.len == MAX_REASONS {
+                break;
+            }
+            let f = Feature::ALL[i];
+            if c[i] == 0.0 || x.get(f) == 0.0 {
+                continue;
+            }
+            let (source, other_sources) = match f {
+                Feature::AsAbuseDensity => self.snapshot.first_source(m.as_sources & list),
+                Feature::AsDropShare => self.snapshot.first_source(m.as_sources & drop),
+                Feature::AsnDrop => self.snapshot.first_source(m.as_sources & asn_drop),
+                Feature::PrefixAbuseDensity => self.snapshot.first_source(m.route_sources & list),
+                Feature::PrefixInDrop => self.snapshot.first_source(m.cell_sources & drop),
+                Feature::IpListed => self.snapshot.first_source(m.cell_sources & list),
+                Feature::AsLog2Announced => m
+                    .routing_source
+                    .and_then(|s| self.snapshot.source_at(s))
+                    .map(|s| (s, 0)),
+            }
+            .map_or((None, 0), |(s, n)| (Some(s), n));
+            out.items[out.len] = Reason {
+                feature: f,
+                value: x.get(f),
+                contribution: c[i],
+                source,
+                other_sources,
+            };
+            out.len += 1;
+        }
+        out.items[..out.len].sort_by(|a, b| b.contribution.total_cmp(&a.contribution));
+        out
+    }
+}
+
+struct SourceMasks {
+    as_sources: u64,
+    route_sources: u64,
+    cell_sources: u64,
+    routing_source: Option<u16>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn detector_is_send_and_sync() {
+        assert_send_sync::<Detector<Vec<u8>>>();
+        assert_send_sync::<Detector<memmap2::Mmap>>();
+        assert_send_sync::<Snapshot<memmap2::Mmap>>();
+    }
+}

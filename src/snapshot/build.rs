@@ -1,0 +1,290 @@
+//! Building snapshots from sources.
+
+use std::io::Read;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::{Meta, Snapshot, VERSION, write};
+use crate::error::{Error, Result};
+use crate::features::compile::{self, Inputs, RouteIn};
+use crate::source::{self, Format, Limits, Parser, Record, SourceInfo, SourceKind};
+
+/// Ingests sources and compiles them into a [`Snapshot`].
+///
+/// Each source is streamed once, line by line; its format is detected from
+/// its content unless given, and gzip is decompressed on the fly. A bad
+/// record fails the whole source with its file name and line, unless the
+/// builder is [`lenient`](SnapshotBuilder::lenient), in which case bad
+/// records are skipped and counted in [`SourceInfo::skipped`].
+///
+/// ```
+/// use bphscore::SnapshotBuilder;
+///
+/// let mut builder = SnapshotBuilder::new().build_time(1_794_000_000);
+/// builder.add_reader("routes.pfx2as", None, &b"198.18.0.0\t20\t64502\n"[..])?;
+/// builder.add_reader("drop.txt", None, &b"198.18.0.0/22 ; SBL600001\n"[..])?;
+/// let snapshot = builder.build()?;
+/// assert_eq!(snapshot.counts().routes, 1);
+/// assert_eq!(snapshot.sources()[1].format.name(), "drop-text");
+///
+/// // Bad records name their source and line.
+/// let err = SnapshotBuilder::new()
+///     .add_reader("routes.pfx2as", None, &b"198.18.0.0\t20\t64502\n198.18.16.0\t99\t1\n"[..])
+///     .unwrap_err();
+/// assert_eq!(err.to_string(), "routes.pfx2as:2: prefix length 99 too long for 198.18.16.0");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct SnapshotBuilder {
+    limits: Limits,
+    lenient: bool,
+    build_time: Option<i64>,
+    sources: Vec<SourceInfo>,
+    inputs: Inputs,
+    abuse_sources: u32,
+}
+
+/// A source file given as `PATH` or `FORMAT:PATH`.
+///
+/// ```
+/// use bphscore::snapshot::SourceSpec;
+///
+/// let spec: SourceSpec = "pfx2as:data/routes.txt".parse()?;
+/// assert_eq!(spec.format.map(|f| f.name()), Some("pfx2as"));
+/// assert_eq!(spec.path.to_str(), Some("data/routes.txt"));
+/// let plain: SourceSpec = "C:/odd:name.csv".parse()?;
+/// assert!(plain.format.is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SourceSpec {
+    /// The format, when named.
+    pub format: Option<Format>,
+    /// The file.
+    pub path: std::path::PathBuf,
+}
+
+impl std::str::FromStr for SourceSpec {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        if let Some((f, p)) = s.split_once(':') {
+            if let Ok(format) = f.parse::<Format>() {
+                return Ok(SourceSpec {
+                    format: Some(format),
+                    path: p.into(),
+                });
+            }
+        }
+        Ok(SourceSpec {
+            format: None,
+            path: s.into(),
+        })
+    }
+}
+
+impl SnapshotBuilder {
+    /// A builder with default [`Limits`], strict parsing and the current
+    /// time (or `SOURCE_DATE_EPOCH` when set) as build time.
+    pub fn new() -> Self {
+        SnapshotBuilder::default()
+    }
+
+    /// Sets the resource limits applied to each source.
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Skips bad records instead of failing (they are counted per source).
+    #[must_use]
+    pub fn lenient(mut self, lenient: bool) -> Self {
+        self.lenient = lenient;
+        self
+    }
+
+    /// Sets the build time (unix seconds) recorded in the snapshot, for
+    /// reproducible builds.
+    #[must_use]
+    pub fn build_time(mut self, unix_seconds: i64) -> Self {
+        self.build_time = Some(unix_seconds);
+        self
+    }
+
+    /// The sources added so far.
+    pub fn sources(&self) -> &[SourceInfo] {
+        &self.sources
+    }
+
+    /// Adds a source file, detecting its format unless `format` is given.
+    ///
+    /// ```no_run
+    /// let mut builder = bphscore::SnapshotBuilder::new();
+    /// builder.add_path("data/asn-ipv4.csv", None)?;
+    /// builder.build()?.write("world.bph")?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_path(&mut self, path: impl AsRef<Path>, format: Option<Format>) -> Result<&SourceInfo> {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let name = path
+            .file_name()
+            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        self.add_reader(&name, format, file)
+    }
+
+    /// Adds a source read from `reader`. `name` labels it in errors and in
+    /// the snapshot (a `YYYYMMDD` in it dates the data when the content
+    /// does not).
+    pub fn add_reader(&mut self, name: &str, format: Option<Format>, reader: impl Read) -> Result<&SourceInfo> {
+        let opened = source::open(name, reader, format, self.limits)?;
+        let format = opened.format;
+        let kind = format.kind();
+        let bit = match kind {
+            SourceKind::Blocklist | SourceKind::Drop | SourceKind::AsnDrop => {
+                if self.abuse_sources >= 64 {
+                    return Err(Error::Build {
+                        message: format!("{name}: a snapshot holds at most 64 abuse sources; merge lists first"),
+                    });
+                }
+                Some(self.abuse_sources as u8)
+            }
+            _ => None,
+        };
+        let index = self.sources.len();
+        if index >= usize::from(compile::NO_SOURCE) {
+            return Err(Error::Build {
+                message: format!("{name}: too many sources"),
+            });
+        }
+        let mut parser = Parser::new(name, format, opened.reader, self.limits);
+        let mut staged = Inputs::default();
+        let mut skipped = 0u64;
+        for item in parser.by_ref() {
+            let record = match item {
+                Ok(r) => r,
+                Err(e @ Error::Limit { .. }) => return Err(e),
+                Err(e) if self.lenient && e.line().is_some() => {
+                    skipped += 1;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            stage(&mut staged, record, index as u16, bit);
+        }
+        let records = parser.records();
+        let date = parser.date().or_else(|| source::date_from_name(name));
+        let digest = opened.digest.borrow();
+        let info = SourceInfo {
+            name: name.to_owned(),
+            format,
+            date,
+            sha256: digest.hex(),
+            bytes: digest.bytes,
+            records,
+            skipped,
+        };
+        drop(digest);
+        if info.bytes > 0 {
+            if let Some(dup) = self.sources.iter().find(|s| s.sha256 == info.sha256) {
+                return Err(Error::Build {
+                    message: format!("{name} has the same content as {} (SHA-256 {}); each source may be added once", dup.name, info.sha256),
+                });
+            }
+        }
+        if let Some(bit) = bit {
+            self.abuse_sources += 1;
+            match kind {
+                SourceKind::Drop => self.inputs.drop_bits |= 1 << bit,
+                SourceKind::Blocklist => self.inputs.list_bits |= 1 << bit,
+                _ => {}
+            }
+        }
+        self.inputs.routes.append(&mut staged.routes);
+        self.inputs.geo.append(&mut staged.geo);
+        self.inputs.listings.append(&mut staged.listings);
+        self.inputs.asn_listings.append(&mut staged.asn_listings);
+        self.sources.push(info);
+        Ok(&self.sources[index])
+    }
+
+    /// Compiles the sources into a snapshot held in memory. Write it with
+    /// [`Snapshot::write`].
+    pub fn build(self) -> Result<Snapshot<Vec<u8>>> {
+        let build_time = self.build_time.unwrap_or_else(|| {
+            std::env::var("SOURCE_DATE_EPOCH")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| chrono::Utc::now().timestamp())
+        });
+        let meta = Meta {
+            format: "bphscore-snapshot".to_owned(),
+            version: VERSION,
+            created_by: format!("bphscore {}", env!("CARGO_PKG_VERSION")),
+            as_of: self.sources.iter().filter_map(|s| s.date).max(),
+            sources: self.sources,
+        };
+        let tables = compile::compile(self.inputs);
+        let meta_json = to_json(&meta)?;
+        let bytes = write::encode(&tables, &meta_json, build_time);
+        Snapshot::with_name(bytes, "<built>")
+    }
+}
+
+fn to_json(meta: &impl Serialize) -> Result<Vec<u8>> {
+    serde_json::to_vec(meta).map_err(|e| Error::Build {
+        message: format!("cannot encode metadata: {e}"),
+    })
+}
+
+fn bounds(range: source::IpRange) -> (bool, u128, u128) {
+    let (s, v6) = super::ip_to_u128(range.first());
+    let (e, _) = super::ip_to_u128(range.last());
+    (v6, s, e)
+}
+
+fn stage(inputs: &mut Inputs, record: Record, source: u16, bit: Option<u8>) {
+    match record {
+        Record::Route {
+            range,
+            origin,
+            as_name,
+            multi_origin,
+        } => {
+            let (v6, start, end) = bounds(range);
+            inputs.routes.push(RouteIn {
+                v6,
+                start,
+                end,
+                asn: origin.get(),
+                name: as_name,
+                multi_origin,
+                source,
+            });
+        }
+        Record::Country { range, country } => {
+            let (v6, s, e) = bounds(range);
+            inputs.geo.push((v6, s, e, country.to_bytes()));
+        }
+        Record::Listing { range, .. } => {
+            if let Some(bit) = bit {
+                let (v6, s, e) = bounds(range);
+                inputs.listings.push((v6, s, e, bit));
+            }
+        }
+        Record::AsnListing {
+            asn,
+            as_name,
+            country,
+        } => {
+            if let Some(bit) = bit {
+                inputs
+                    .asn_listings
+                    .push((asn.get(), as_name, country.map(|c| c.to_bytes()), bit));
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! The on-disk layout of a snapshot (format version 1). All integers are
+//! little-endian.
+//!
+//! ```text
+//! offset  size  field
+//!      0     8  magic "BPHSNAP\0"
+//!      8     4  format version (1)
+//!     12     4  header length (64)
+//!     16     8  build time, unix seconds (i64)
+//!     24     8  file length
+//!     32     4  section count
+//!     36    28  reserved, zero
+//!     64  24×n  section table: id u32, reserved u32, offset u64, length u64
+//!          …    sections, each aligned to 16 bytes
+//!   end-16   8  trailer magic "BPHEND\0\0"
+//!   end-8    4  CRC-32 (IEEE) of every byte before the trailer
+//!   end-4    4  reserved, zero
+//! ```
+//!
+//! Sections: `META` (JSON: sources with dates and SHA-256, counts), the
+//! IPv4 and IPv6 partitions (`*_INDEX`: 65,537 u32 entry points by the top
+//! 16 bits; `*_STARTS`: interval starts; `*_CELLS`: their cells), `CELLS`,
+//! `ROUTES`, `ASES` (sorted by AS number) and `STRINGS` (AS names, UTF-8).
+
+pub(crate) const MAGIC: &[u8; 8] = b"BPHSNAP\0";
+pub(crate) const TRAILER_MAGIC: &[u8; 8] = b"BPHEND\0\0";
+pub(crate) const VERSION: u32 = 1;
+pub(crate) const HEADER_LEN: usize = 64;
+pub(crate) const TRAILER_LEN: usize = 16;
+pub(crate) const SECTION_ENTRY_LEN: usize = 24;
+
+pub(crate) const SEC_META: u32 = 1;
+pub(crate) const SEC_V4_INDEX: u32 = 2;
+pub(crate) const SEC_V4_STARTS: u32 = 3;
+pub(crate) const SEC_V4_CELLS: u32 = 4;
+pub(crate) const SEC_V6_INDEX: u32 = 5;
+pub(crate) const SEC_V6_STARTS: u32 = 6;
+pub(crate) const SEC_V6_CELLS: u32 = 7;
+pub(crate) const SEC_CELLS: u32 = 8;
+pub(crate) const SEC_ROUTES: u32 = 9;
+pub(crate) const SEC_ASES: u32 = 10;
+pub(crate) const SEC_STRINGS: u32 = 11;
+pub(crate) const SECTION_COUNT: usize = 11;
+
+pub(crate) const INDEX_ENTRIES: usize = (1 << 16) + 1;
+pub(crate) const CELL_LEN: usize = 16;
+pub(crate) const ROUTE_LEN: usize = 80;
+pub(crate) const AS_LEN: usize = 80;
+
+#[inline]
+pub(crate) fn u16_at(b: &[u8], off: usize) -> u16 {
+    u16::from_le_bytes([b[off], b[off + 1]])
+}
+
+#[inline]
+pub(crate) fn u32_at(b: &[u8], off: usize) -> u32 {
+    let mut a = [0u8; 4];
+    a.copy_from_slice(&b[off..off + 4]);
+    u32::from_le_bytes(a)
+}
+
+#[inline]
+pub(crate) fn u64_at(b: &[u8], off: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[off..off + 8]);
+    u64::from_le_bytes(a)
+}
+
+#[inline]
+pub(crate) fn u128_at(b: &[u8], off: usize) -> u128 {
+    let mut a = [0u8; 16];
+    a.copy_from_slice(&b[off..off + 16]);
+    u128::from_le_bytes(a)
+}

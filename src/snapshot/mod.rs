@@ -1,0 +1,737 @@
+//! Snapshots: the compiled, immutable, versioned knowledge base.
+//!
+//! A snapshot is one file (layout in the `format` module docs, summarised
+//! in [`Snapshot`]) built by [`SnapshotBuilder`] from sources and opened by
+//! [`Snapshot::open`] (memory-mapped) or [`Snapshot::from_bytes`]. Opening
+//! checks the magic, the format version, the length, a CRC-32 over the
+//! whole file and every internal reference, so that look-ups afterwards
+//! cannot go out of bounds whatever the file held.
+
+mod build;
+mod format;
+mod write;
+
+use std::fs::File;
+use std::net::IpAddr;
+use std::ops::Range;
+use std::path::Path;
+
+use ipnetwork::IpNetwork;
+use serde::{Deserialize, Serialize};
+
+pub use build::{SnapshotBuilder, SourceSpec};
+use format::*;
+
+use crate::error::{Error, Result};
+use crate::features::compile::{AS_DROP, NO_ROUTE, NO_SOURCE, ROUTE_MULTI_ORIGIN, ROUTE_V6};
+use crate::source::{SourceInfo, SourceKind};
+use crate::subject::{Asn, Country};
+
+/// The snapshot format version this build reads and writes.
+pub const FORMAT_VERSION: u32 = VERSION;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Meta {
+    format: String,
+    version: u32,
+    created_by: String,
+    as_of: Option<i64>,
+    sources: Vec<SourceInfo>,
+}
+
+/// How many entries each table of a snapshot holds.
+///
+/// ```
+/// let snapshot = bphscore::world::snapshot()?;
+/// let counts = snapshot.counts();
+/// assert!(counts.ases >= 5);
+/// assert!(counts.v4_intervals > counts.routes);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Counts {
+    /// Elementary IPv4 intervals (the partition of the IPv4 space).
+    pub v4_intervals: usize,
+    /// Elementary IPv6 intervals.
+    pub v6_intervals: usize,
+    /// Distinct cells (route, country, listing sources).
+    pub cells: usize,
+    /// Routed ranges.
+    pub routes: usize,
+    /// Autonomous systems.
+    pub ases: usize,
+}
+
+/// A compiled snapshot over storage `S`: a `Vec<u8>`, a memory map, or any
+/// `AsRef<[u8]>`.
+///
+/// Snapshots are immutable and `Send + Sync`: share one between threads.
+///
+/// The file starts with the magic `BPHSNAP\0`, the format version
+/// ([`FORMAT_VERSION`]), the build time and a section table; it ends with
+/// a CRC-32 of everything before it. A truncated, corrupted or newer file is
+/// refused with [`Error::Snapshot`] or [`Error::UnsupportedVersion`].
+///
+/// ```
+/// use bphscore::Snapshot;
+///
+/// let world = bphscore::world::snapshot()?;
+/// let bytes = world.as_bytes().to_vec();
+/// let copy = Snapshot::from_bytes(bytes.clone())?;
+/// assert_eq!(copy.counts(), world.counts());
+///
+/// let cut = Snapshot::from_bytes(bytes[..bytes.len() - 1].to_vec());
+/// assert!(cut.is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Snapshot<S = Vec<u8>> {
+    data: S,
+    name: String,
+    build_time: i64,
+    checksum: u32,
+    meta: Meta,
+    sections: [Range<usize>; SECTION_COUNT + 1],
+    counts: Counts,
+    /// Abuse source bit → index in `meta.sources`.
+    bit_source: Vec<usize>,
+    list_mask: u64,
+    drop_mask: u64,
+    asn_drop_mask: u64,
+}
+
+impl<S> std::fmt::Debug for Snapshot<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("name", &self.name)
+            .field("build_time", &self.build_time)
+            .field("counts", &self.counts)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CellView {
+    pub(crate) route: u32,
+    pub(crate) country: [u8; 2],
+    pub(crate) sources: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RouteView {
+    pub(crate) start: u128,
+    pub(crate) end: u128,
+    pub(crate) sources: u64,
+    pub(crate) size: u64,
+    pub(crate) listed: u64,
+    pub(crate) as_index: u32,
+    pub(crate) source: u16,
+    pub(crate) flags: u8,
+}
+
+impl RouteView {
+    pub(crate) fn is_v6(&self) -> bool {
+        self.flags & ROUTE_V6 != 0
+    }
+
+    pub(crate) fn multi_origin(&self) -> bool {
+        self.flags & ROUTE_MULTI_ORIGIN != 0
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AsView<'a> {
+    pub(crate) asn: u32,
+    pub(crate) name: &'a str,
+    pub(crate) country: [u8; 2],
+    pub(crate) flags: u16,
+    pub(crate) announced_v4: u64,
+    pub(crate) announced_v6: u64,
+    pub(crate) listed_v4: u64,
+    pub(crate) listed_v6: u64,
+    pub(crate) dropped_v4: u64,
+    pub(crate) dropped_v6: u64,
+    pub(crate) sources: u64,
+    pub(crate) routing_source: u16,
+}
+
+impl AsView<'_> {
+    pub(crate) fn on_asn_drop(&self) -> bool {
+        self.flags & AS_DROP != 0
+    }
+}
+
+fn family_bits(v6: bool) -> u32 {
+    if v6 { 128 } else { 32 }
+}
+
+/// The largest CIDR block that contains `ip` and lies inside `[start, end]`.
+pub(crate) fn largest_block(start: u128, end: u128, ip: u128, v6: bool) -> (u128, u8) {
+    let bits = family_bits(v6);
+    let fits = |len: u32| {
+        let host = bits - len;
+        let mask = if host >= 128 { u128::MAX } else { (1u128 << host) - 1 };
+        let net = ip & !mask;
+        (net >= start && (net | mask) <= end).then_some(net)
+    };
+    // If a block of length `len` fits, every longer one does: binary search.
+    let (mut lo, mut hi) = (0u32, bits);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if fits(mid).is_some() {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    (fits(lo).unwrap_or(ip), lo as u8)
+}
+
+pub(crate) fn to_network(net: u128, len: u8, v6: bool) -> IpNetwork {
+    let addr = if v6 {
+        IpAddr::V6(net.into())
+    } else {
+        IpAddr::V4((net as u32).into())
+    };
+    // `len` never exceeds the family's bits.
+    IpNetwork::new(addr, len).unwrap_or_else(|_| IpNetwork::from(addr))
+}
+
+pub(crate) fn ip_to_u128(ip: IpAddr) -> (u128, bool) {
+    match ip {
+        IpAddr::V4(a) => (u128::from(u32::from(a)), false),
+        IpAddr::V6(a) => (u128::from(a), true),
+    }
+}
+
+impl Snapshot<memmap2::Mmap> {
+    /// Opens a snapshot file by memory-mapping it.
+    ///
+    /// The map is read-only. Replace snapshot files by renaming a new file
+    /// over the old one (as [`Snapshot::write`] and `bphscore build` do),
+    /// never by rewriting them in place, so that a mapped file never changes
+    /// under a reader.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("world.bph");
+    /// bphscore::world::snapshot()?.write(&path)?;
+    /// let opened = bphscore::Snapshot::open(&path)?;
+    /// assert_eq!(opened.counts(), bphscore::world::snapshot()?.counts());
+    /// assert!(bphscore::Snapshot::open(dir.path().join("missing.bph")).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        // SAFETY: the map is read-only and snapshot files are replaced by
+        // rename, never modified in place (see above). Every read through the
+        // map is bounds-checked against the validated section table.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
+        Snapshot::with_name(map, &path.display().to_string())
+    }
+}
+
+impl Snapshot<Vec<u8>> {
+    /// Reads a snapshot file into memory (no memory map).
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("world.bph");
+    /// bphscore::world::snapshot()?.write(&path)?;
+    /// assert!(bphscore::Snapshot::read(&path).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Snapshot::with_name(data, &path.display().to_string())
+    }
+}
+
+impl<S: AsRef<[u8]>> Snapshot<S> {
+    /// Validates and wraps snapshot bytes.
+    ///
+    /// ```
+    /// use bphscore::{Error, Snapshot};
+    ///
+    /// let mut bytes = bphscore::world::snapshot()?.as_bytes().to_vec();
+    /// bytes[8] = 99; // format version
+    /// assert!(matches!(Snapshot::from_bytes(bytes).unwrap_err(), Error::UnsupportedVersion { found: 99, .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_bytes(data: S) -> Result<Self> {
+        Snapshot::with_name(data, "<bytes>")
+    }
+
+    fn with_name(data: S, name: &str) -> Result<Self> {
+        let (build_time, checksum, sections) = validate_frame(data.as_ref(), name)?;
+        let bytes = data.as_ref();
+        let err = |off: usize, msg: String| Error::snapshot(name, off as u64, msg);
+
+        let meta_range = sections[SEC_META as usize].clone();
+        let meta: Meta = serde_json::from_slice(&bytes[meta_range.clone()])
+            .map_err(|e| err(meta_range.start, format!("invalid metadata: {e}")))?;
+        if meta.version != VERSION || meta.format != "bphscore-snapshot" {
+            return Err(err(meta_range.start, "metadata does not describe a version 1 snapshot".into()));
+        }
+        let mut bit_source = Vec::new();
+        let (mut list_mask, mut drop_mask, mut asn_drop_mask) = (0u64, 0u64, 0u64);
+        for (i, s) in meta.sources.iter().enumerate() {
+            let bit = bit_source.len();
+            match s.kind() {
+                SourceKind::Blocklist => list_mask |= 1 << bit,
+                SourceKind::Drop => drop_mask |= 1 << bit,
+                SourceKind::AsnDrop => asn_drop_mask |= 1 << bit,
+                _ => continue,
+            }
+            if bit >= 64 {
+                return Err(err(meta_range.start, "more than 64 abuse sources".into()));
+            }
+            bit_source.push(i);
+        }
+        let all_bits = list_mask | drop_mask | asn_drop_mask;
+
+        let len = |id: u32| sections[id as usize].len();
+        let exact = |id: u32, unit: usize, what: &str| -> Result<usize> {
+            let l = len(id);
+            if l % unit != 0 {
+                return Err(err(sections[id as usize].start, format!("{what} section length {l} is not a multiple of {unit}")));
+            }
+            Ok(l / unit)
+        };
+        let n4 = exact(SEC_V4_STARTS, 4, "IPv4 starts")?;
+        let n6 = exact(SEC_V6_STARTS, 16, "IPv6 starts")?;
+        let ncells = exact(SEC_CELLS, CELL_LEN, "cells")?;
+        let nroutes = exact(SEC_ROUTES, ROUTE_LEN, "routes")?;
+        let nases = exact(SEC_ASES, AS_LEN, "ASes")?;
+        if n4 == 0 || n6 == 0 || ncells == 0 {
+            return Err(err(HEADER_LEN, "empty partition".into()));
+        }
+        for (id, n, what) in [(SEC_V4_CELLS, n4, "IPv4 cells"), (SEC_V6_CELLS, n6, "IPv6 cells")] {
+            if len(id) != n * 4 {
+                return Err(err(sections[id as usize].start, format!("{what} do not match the starts")));
+            }
+        }
+        for id in [SEC_V4_INDEX, SEC_V6_INDEX] {
+            if len(id) != INDEX_ENTRIES * 4 {
+                return Err(err(sections[id as usize].start, "index has the wrong length".into()));
+            }
+        }
+        let counts = Counts {
+            v4_intervals: n4,
+            v6_intervals: n6,
+            cells: ncells,
+            routes: nroutes,
+            ases: nases,
+        };
+        let snap = Snapshot {
+            data,
+            name: name.to_owned(),
+            build_time,
+            checksum,
+            meta,
+            sections,
+            counts,
+            bit_source,
+            list_mask,
+            drop_mask,
+            asn_drop_mask,
+        };
+        snap.validate_tables(all_bits)?;
+        Ok(snap)
+    }
+
+    fn validate_tables(&self, all_bits: u64) -> Result<()> {
+        let b = self.data.as_ref();
+        let err = |off: usize, msg: String| Error::snapshot(&self.name, off as u64, msg);
+        let nsources = self.meta.sources.len();
+
+        // Partitions: start at 0, strictly increasing, valid cells, exact entry points.
+        for v6 in [false, true] {
+            let (starts_id, cells_id, index_id, n) = if v6 {
+                (SEC_V6_STARTS, SEC_V6_CELLS, SEC_V6_INDEX, self.counts.v6_intervals)
+            } else {
+                (SEC_V4_STARTS, SEC_V4_CELLS, SEC_V4_INDEX, self.counts.v4_intervals)
+            };
+            let starts = &b[self.sections[starts_id as usize].clone()];
+            let cells = &b[self.sections[cells_id as usize].clone()];
+            let index = &b[self.sections[index_id as usize].clone()];
+            let start_at = |i: usize| if v6 { u128_at(starts, i * 16) } else { u128::from(u32_at(starts, i * 4)) };
+            if start_at(0) != 0 {
+                return Err(err(self.sections[starts_id as usize].start, "partition does not start at address 0".into()));
+            }
+            let mut prev = 0u128;
+            for i in 0..n {
+                let s = start_at(i);
+                if i > 0 && s <= prev {
+                    return Err(err(self.sections[starts_id as usize].start + i * if v6 { 16 } else { 4 }, "interval starts are not increasing".into()));
+                }
+                prev = s;
+                if u32_at(cells, i * 4) as usize >= self.counts.cells {
+                    return Err(err(self.sections[cells_id as usize].start + i * 4, "cell index out of range".into()));
+                }
+            }
+            let shift = if v6 { 112 } else { 16 };
+            for k in 0..INDEX_ENTRIES {
+                let i = u32_at(index, k * 4) as usize;
+                let bad = if k == INDEX_ENTRIES - 1 {
+                    i != n - 1
+                } else {
+                    let at = (k as u128) << shift;
+                    i >= n || start_at(i) > at || (i + 1 < n && start_at(i + 1) <= at)
+                };
+                if bad {
+                    return Err(err(self.sections[index_id as usize].start + k * 4, "index entry is wrong".into()));
+                }
+            }
+        }
+        for i in 0..self.counts.cells {
+            let c = self.cell(i);
+            if (c.route != NO_ROUTE && c.route as usize >= self.counts.routes) || c.sources & !all_bits != 0 {
+                return Err(err(self.sections[SEC_CELLS as usize].start + i * CELL_LEN, "cell refers to a missing route or source".into()));
+            }
+        }
+        for i in 0..self.counts.routes {
+            let r = self.route(i as u32);
+            let max = if r.is_v6() { u128::MAX } else { u128::from(u32::MAX) };
+            if r.as_index as usize >= self.counts.ases
+                || r.start > r.end
+                || r.end > max
+                || r.sources & !all_bits != 0
+                || usize::from(r.source) >= nsources
+            {
+                return Err(err(self.sections[SEC_ROUTES as usize].start + i * ROUTE_LEN, "invalid route record".into()));
+            }
+        }
+        let strings = &b[self.sections[SEC_STRINGS as usize].clone()];
+        let ases = &b[self.sections[SEC_ASES as usize].clone()];
+        let mut prev_asn = None;
+        for i in 0..self.counts.ases {
+            let o = i * AS_LEN;
+            let asn = u32_at(ases, o);
+            let (off, len) = (u32_at(ases, o + 4) as usize, u32_at(ases, o + 8) as usize);
+            let routing = u16_at(ases, o + 72);
+            let sources = u64_at(ases, o + 64);
+            let name_ok = off.checked_add(len).is_some_and(|end| end <= strings.len())
+                && std::str::from_utf8(&strings[off..off + len]).is_ok();
+            if !name_ok
+                || prev_asn.is_some_and(|p| p >= asn)
+                || sources & !all_bits != 0
+                || (routing != NO_SOURCE && usize::from(routing) >= nsources)
+                || Country::from_bytes([ases[o + 12], ases[o + 13]]).is_none() && ases[o + 12..o + 14] != [0, 0]
+            {
+                return Err(err(self.sections[SEC_ASES as usize].start + o, "invalid AS record".into()));
+            }
+            prev_asn = Some(asn);
+        }
+        Ok(())
+    }
+
+    /// The raw bytes of the snapshot file.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.data.as_ref()
+    }
+
+    /// When the snapshot was built (unix seconds).
+    ///
+    /// ```
+    /// let world = bphscore::world::snapshot()?;
+    /// assert!(world.build_time() > 1_700_000_000);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn build_time(&self) -> i64 {
+        self.build_time
+    }
+
+    /// The date of the newest source (unix seconds), the reference time of
+    /// the evidence.
+    pub fn as_of(&self) -> Option<i64> {
+        self.meta.as_of
+    }
+
+    /// The CRC-32 stored in the trailer.
+    pub fn checksum(&self) -> u32 {
+        self.checksum
+    }
+
+    /// The sources the snapshot was built from, in the order they were added.
+    pub fn sources(&self) -> &[SourceInfo] {
+        &self.meta.sources
+    }
+
+    /// The size of each table.
+    pub fn counts(&self) -> Counts {
+        self.counts
+    }
+
+    /// The version of bphscore that built the snapshot.
+    pub fn created_by(&self) -> &str {
+        &self.meta.created_by
+    }
+
+    /// Writes the snapshot to `path` atomically: a temporary file in the same
+    /// folder is written, flushed to disk and renamed over `path`, so readers
+    /// see either the old file or the new one, never a partial file.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("w.bph");
+    /// let world = bphscore::world::snapshot()?;
+    /// world.write(&path)?;
+    /// assert_eq!(std::fs::read(&path)?, world.as_bytes());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write(&self, path: impl AsRef<Path>) -> Result<()> {
+        write_atomic(path.as_ref(), self.as_bytes())
+    }
+
+    // ---- look-ups used by scoring; all indices were validated on open ----
+
+    #[inline]
+    fn section(&self, id: u32) -> &[u8] {
+        &self.data.as_ref()[self.sections[id as usize].clone()]
+    }
+
+    /// The index of the interval holding `ip` (v4 as u128).
+    #[inline]
+    pub(crate) fn locate(&self, ip: u128, v6: bool) -> usize {
+        let (index, starts, width, shift) = if v6 {
+            (self.section(SEC_V6_INDEX), self.section(SEC_V6_STARTS), 16usize, 112)
+        } else {
+            (self.section(SEC_V4_INDEX), self.section(SEC_V4_STARTS), 4usize, 16)
+        };
+        let t = (ip >> shift) as usize;
+        let mut lo = u32_at(index, t * 4) as usize;
+        let mut hi = u32_at(index, (t + 1) * 4) as usize;
+        let start_at = |i: usize| {
+            if v6 {
+                u128_at(starts, i * width)
+            } else {
+                u128::from(u32_at(starts, i * width))
+            }
+        };
+        while lo < hi {
+            let mid = lo + (hi - lo).div_ceil(2);
+            if start_at(mid) <= ip {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        lo
+    }
+
+    /// The `[start, end]` and cell of interval `i`.
+    #[inline]
+    pub(crate) fn interval(&self, i: usize, v6: bool) -> (u128, u128, CellView) {
+        if v6 {
+            let starts = self.section(SEC_V6_STARTS);
+            let n = self.counts.v6_intervals;
+            let s = u128_at(starts, i * 16);
+            let e = if i + 1 < n { u128_at(starts, (i + 1) * 16) - 1 } else { u128::MAX };
+            let c = u32_at(self.section(SEC_V6_CELLS), i * 4) as usize;
+            (s, e, self.cell(c))
+        } else {
+            let starts = self.section(SEC_V4_STARTS);
+            let n = self.counts.v4_intervals;
+            let s = u128::from(u32_at(starts, i * 4));
+            let e = if i + 1 < n { u128::from(u32_at(starts, (i + 1) * 4)) - 1 } else { u128::from(u32::MAX) };
+            let c = u32_at(self.section(SEC_V4_CELLS), i * 4) as usize;
+            (s, e, self.cell(c))
+        }
+    }
+
+    pub(crate) fn interval_count(&self, v6: bool) -> usize {
+        if v6 { self.counts.v6_intervals } else { self.counts.v4_intervals }
+    }
+
+    #[inline]
+    pub(crate) fn cell(&self, i: usize) -> CellView {
+        let b = self.section(SEC_CELLS);
+        let o = i * CELL_LEN;
+        CellView {
+            route: u32_at(b, o),
+            country: [b[o + 4], b[o + 5]],
+            sources: u64_at(b, o + 8),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn route(&self, i: u32) -> RouteView {
+        let b = self.section(SEC_ROUTES);
+        let o = i as usize * ROUTE_LEN;
+        RouteView {
+            start: u128_at(b, o),
+            end: u128_at(b, o + 16),
+            sources: u64_at(b, o + 32),
+            size: u64_at(b, o + 40),
+            listed: u64_at(b, o + 48),
+            as_index: u32_at(b, o + 68),
+            source: u16_at(b, o + 72),
+            flags: b[o + 74],
+        }
+    }
+
+    #[inline]
+    pub(crate) fn as_at(&self, i: u32) -> AsView<'_> {
+        let b = self.section(SEC_ASES);
+        let strings = self.section(SEC_STRINGS);
+        let o = i as usize * AS_LEN;
+        let (off, len) = (u32_at(b, o + 4) as usize, u32_at(b, o + 8) as usize);
+        AsView {
+            asn: u32_at(b, o),
+            // Validated as UTF-8 on open.
+            name: std::str::from_utf8(&strings[off..off + len]).unwrap_or(""),
+            country: [b[o + 12], b[o + 13]],
+            flags: u16_at(b, o + 14),
+            announced_v4: u64_at(b, o + 16),
+            announced_v6: u64_at(b, o + 24),
+            listed_v4: u64_at(b, o + 32),
+            listed_v6: u64_at(b, o + 40),
+            dropped_v4: u64_at(b, o + 48),
+            dropped_v6: u64_at(b, o + 56),
+            sources: u64_at(b, o + 64),
+            routing_source: u16_at(b, o + 72),
+        }
+    }
+
+    /// The AS record of `asn`, by binary search.
+    pub(crate) fn find_as(&self, asn: Asn) -> Option<u32> {
+        let b = self.section(SEC_ASES);
+        let (mut lo, mut hi) = (0usize, self.counts.ases);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let v = u32_at(b, mid * AS_LEN);
+            match v.cmp(&asn.get()) {
+                std::cmp::Ordering::Equal => return Some(mid as u32),
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+            }
+        }
+        None
+    }
+
+    /// The first source (in build order) among the abuse-source bits of
+    /// `mask`, and how many others there are.
+    pub(crate) fn first_source(&self, mask: u64) -> Option<(&SourceInfo, u32)> {
+        if mask == 0 {
+            return None;
+        }
+        let bit = mask.trailing_zeros() as usize;
+        let source = self.meta.sources.get(*self.bit_source.get(bit)?)?;
+        Some((source, mask.count_ones() - 1))
+    }
+
+    pub(crate) fn source_at(&self, i: u16) -> Option<&SourceInfo> {
+        self.meta.sources.get(usize::from(i))
+    }
+
+    pub(crate) fn masks(&self) -> (u64, u64, u64) {
+        (self.list_mask, self.drop_mask, self.asn_drop_mask)
+    }
+}
+
+fn validate_frame(b: &[u8], name: &str) -> Result<(i64, u32, [Range<usize>; SECTION_COUNT + 1])> {
+    let err = |off: usize, msg: &str| Error::snapshot(name, off as u64, msg);
+    if b.len() < 8 || &b[..8] != MAGIC {
+        return Err(err(0, "not a bphscore snapshot (bad magic)"));
+    }
+    if b.len() < 12 {
+        return Err(err(b.len(), "truncated header"));
+    }
+    let version = u32_at(b, 8);
+    if version != VERSION {
+        return Err(Error::UnsupportedVersion {
+            source_name: name.to_owned(),
+            found: version,
+            supported: VERSION,
+        });
+    }
+    if b.len() < HEADER_LEN + TRAILER_LEN {
+        return Err(err(b.len(), "truncated file"));
+    }
+    if u32_at(b, 12) as usize != HEADER_LEN {
+        return Err(err(12, "unexpected header length"));
+    }
+    let file_len = u64_at(b, 24);
+    if file_len != b.len() as u64 {
+        return Err(err(
+            b.len().min(24),
+            &format!("file is {} bytes but its header says {file_len}: truncated or padded", b.len()),
+        ));
+    }
+    let trailer = b.len() - TRAILER_LEN;
+    if &b[trailer..trailer + 8] != TRAILER_MAGIC {
+        return Err(err(trailer, "missing trailer"));
+    }
+    let stored = u32_at(b, trailer + 8);
+    let actual = crc32fast::hash(&b[..trailer]);
+    if stored != actual {
+        return Err(err(trailer + 8, &format!("checksum mismatch (stored {stored:08x}, computed {actual:08x}): the file is corrupted")));
+    }
+    let build_time = u64_at(b, 16) as i64;
+    let count = u32_at(b, 32) as usize;
+    if count != SECTION_COUNT {
+        return Err(err(32, "unexpected section count"));
+    }
+    let table_end = HEADER_LEN + count * SECTION_ENTRY_LEN;
+    if table_end > trailer {
+        return Err(err(HEADER_LEN, "section table overruns the file"));
+    }
+    let mut sections: [Range<usize>; SECTION_COUNT + 1] = Default::default();
+    let mut seen = [false; SECTION_COUNT + 1];
+    for i in 0..count {
+        let e = HEADER_LEN + i * SECTION_ENTRY_LEN;
+        let id = u32_at(b, e) as usize;
+        let off = u64_at(b, e + 8);
+        let len = u64_at(b, e + 16);
+        if id == 0 || id > SECTION_COUNT || seen[id] {
+            return Err(err(e, "unknown or repeated section id"));
+        }
+        let end = off.checked_add(len);
+        if off < table_end as u64 || end.is_none_or(|end| end > trailer as u64) {
+            return Err(err(e + 8, "section lies outside the file"));
+        }
+        seen[id] = true;
+        sections[id] = off as usize..(off + len) as usize;
+    }
+    Ok((build_time, actual, sections))
+}
+
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".bphscore-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    // Make the rename itself durable.
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn largest_block_inside_ranges() {
+        // 10.0.0.0 - 10.0.2.255 holds 10.0.0.0/23 and 10.0.2.0/24.
+        let (s, e) = (0x0a00_0000u128, 0x0a00_02ffu128);
+        assert_eq!(largest_block(s, e, 0x0a00_0105, false), (0x0a00_0000, 23));
+        assert_eq!(largest_block(s, e, 0x0a00_0210, false), (0x0a00_0200, 24));
+        assert_eq!(largest_block(0, u128::from(u32::MAX), 5, false), (0, 0));
+        assert_eq!(largest_block(7, 7, 7, false), (7, 32));
+        assert_eq!(largest_block(0, u128::MAX, 9, true), (0, 0));
+    }
+}

@@ -1,0 +1,805 @@
+//! Sources: streaming parsers for the public formats bphscore ingests.
+//!
+//! Each format is parsed line by line into [`Record`]s by a [`Parser`],
+//! an iterator of `Result<Record, Error>` that never holds more than one
+//! line (bounded by [`Limits::max_line_len`]) in memory. Errors name the
+//! source and the line; a caller that wants to skip bad records (see
+//! [`SnapshotBuilder::lenient`](crate::SnapshotBuilder::lenient)) simply
+//! keeps iterating after an error.
+//!
+//! | format name | what | published by |
+//! |---|---|---|
+//! | `iplocation-asn` | `start,end,asn,org` CSV | ip-location-db (RouteViews, DB-IP, NRO) |
+//! | `iplocation-country` | `start,end,country_code` CSV | ip-location-db |
+//! | `pfx2as` | `prefix<TAB>length<TAB>asn` (`a_b` multi-origin, `a,b` AS set) | CAIDA RouteViews prefix2as |
+//! | `drop-json` | JSON lines `{"cidr","sblid","rir"}` + metadata line | Spamhaus DROP (`drop_v4.json`, `drop_v6.json`) |
+//! | `drop-text` | `CIDR ; SBLnnn` with `;` comments | Spamhaus DROP legacy text |
+//! | `asn-drop` | JSON lines `{"asn","rir","domain","cc","asname"}` + metadata line | Spamhaus ASN-DROP |
+//! | `netset` | `#` header, one IP or CIDR per line | FireHOL `.netset` / `.ipset`, plain IP lists |
+//!
+//! Gzip input (`.gz` dumps) is recognised from its magic bytes and
+//! decompressed on the fly, bounded by [`Limits::max_decompressed`].
+
+mod iplocation;
+mod lines;
+mod netset;
+mod pfx2as;
+mod spamhaus;
+
+use std::cell::RefCell;
+use std::fmt;
+use std::io::{self, BufRead, BufReader, Read};
+use std::net::IpAddr;
+use std::rc::Rc;
+use std::str::FromStr;
+
+use ipnetwork::IpNetwork;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::Error;
+use crate::subject::{Asn, Country};
+
+pub(crate) use lines::LineReader;
+use lines::DecompressedLimit;
+
+/// A published input format.
+///
+/// ```
+/// use bphscore::source::{Format, SourceKind};
+///
+/// let f: Format = "pfx2as".parse()?;
+/// assert_eq!(f, Format::Pfx2as);
+/// assert_eq!(f.kind(), SourceKind::Routing);
+/// assert_eq!("firehol".parse::<Format>()?, Format::Netset);
+/// assert!("nope".parse::<Format>().is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Format {
+    /// ip-location-db ASN ranges: `start,end,asn,org`.
+    IplocationAsn,
+    /// ip-location-db country ranges: `start,end,country_code`.
+    IplocationCountry,
+    /// CAIDA RouteViews prefix2as: `prefix<TAB>length<TAB>asn`.
+    Pfx2as,
+    /// Spamhaus DROP as JSON lines.
+    DropJson,
+    /// Spamhaus DROP legacy text: `CIDR ; SBLnnn`.
+    DropText,
+    /// Spamhaus ASN-DROP as JSON lines.
+    AsnDrop,
+    /// FireHOL `.netset` / `.ipset` and plain lists of IPs and CIDRs.
+    Netset,
+}
+
+impl Format {
+    /// Every format's name, as accepted by `FromStr` and `FORMAT:PATH`.
+    pub const NAMES: &'static [&'static str] = &[
+        "iplocation-asn",
+        "iplocation-country",
+        "pfx2as",
+        "drop-json",
+        "drop-text",
+        "asn-drop",
+        "netset",
+    ];
+
+    /// The format's name.
+    ///
+    /// ```
+    /// assert_eq!(bphscore::source::Format::DropJson.name(), "drop-json");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::IplocationAsn => "iplocation-asn",
+            Format::IplocationCountry => "iplocation-country",
+            Format::Pfx2as => "pfx2as",
+            Format::DropJson => "drop-json",
+            Format::DropText => "drop-text",
+            Format::AsnDrop => "asn-drop",
+            Format::Netset => "netset",
+        }
+    }
+
+    /// What kind of evidence the format carries.
+    ///
+    /// ```
+    /// use bphscore::source::{Format, SourceKind};
+    /// assert_eq!(Format::AsnDrop.kind(), SourceKind::AsnDrop);
+    /// ```
+    pub fn kind(self) -> SourceKind {
+        match self {
+            Format::IplocationAsn | Format::Pfx2as => SourceKind::Routing,
+            Format::IplocationCountry => SourceKind::Geo,
+            Format::DropJson | Format::DropText => SourceKind::Drop,
+            Format::AsnDrop => SourceKind::AsnDrop,
+            Format::Netset => SourceKind::Blocklist,
+        }
+    }
+
+    /// Recognises a format from the first bytes of a (decompressed) source.
+    ///
+    /// ```
+    /// use bphscore::source::Format;
+    ///
+    /// let head = b"198.18.0.0\t20\t64502\n";
+    /// assert_eq!(Format::detect(head), Ok(Format::Pfx2as));
+    /// assert_eq!(Format::detect(b"{\"asn\":64502,\"rir\":\"ripencc\"}\n"), Ok(Format::AsnDrop));
+    /// assert!(Format::detect(b"hello world\n").is_err());
+    /// ```
+    pub fn detect(head: &[u8]) -> Result<Format, String> {
+        let text = String::from_utf8_lossy(head);
+        let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+        // The last line of a peeked buffer may be cut: only whole lines count.
+        let whole = if head.ends_with(b"\n") {
+            usize::MAX
+        } else {
+            text.lines().filter(|l| !l.trim().is_empty()).count().saturating_sub(1)
+        };
+        let mut seen_semicolon = false;
+        let mut seen_hash = false;
+        for (i, line) in lines.by_ref().enumerate().take(200) {
+            if i >= whole && i > 0 {
+                break;
+            }
+            if line.starts_with('{') {
+                let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+                    return Err(format!("a line starts with '{{' but is not JSON: {}", clip(line)));
+                };
+                if v.get("cidr").is_some() {
+                    return Ok(Format::DropJson);
+                }
+                if v.get("asn").is_some() {
+                    return Ok(Format::AsnDrop);
+                }
+                continue;
+            }
+            if line.starts_with(';') {
+                seen_semicolon = true;
+                continue;
+            }
+            if line.starts_with('#') {
+                seen_hash = true;
+                continue;
+            }
+            if let Some((left, right)) = line.split_once(';') {
+                if left.trim().parse::<IpNetwork>().is_ok() && right.trim().starts_with("SBL") {
+                    return Ok(Format::DropText);
+                }
+            }
+            let tabs: Vec<&str> = line.split('\t').collect();
+            if tabs.len() == 3 && tabs[0].parse::<IpAddr>().is_ok() {
+                return Ok(Format::Pfx2as);
+            }
+            if line.contains(',') {
+                let fields = iplocation::split_csv(line);
+                if fields.len() >= 3
+                    && fields[0].parse::<IpAddr>().is_ok()
+                    && fields[1].parse::<IpAddr>().is_ok()
+                {
+                    if fields.len() == 3 && fields[2].len() == 2 && fields[2].chars().all(|c| c.is_ascii_alphabetic()) {
+                        return Ok(Format::IplocationCountry);
+                    }
+                    if fields[2].trim_start_matches(['A', 'S', 'a', 's']).parse::<u32>().is_ok() {
+                        return Ok(Format::IplocationAsn);
+                    }
+                }
+                return Err(format!("unrecognised CSV line: {}", clip(line)));
+            }
+            if netset::parse_entry(line).is_some() {
+                let _ = (seen_hash, seen_semicolon);
+                return Ok(Format::Netset);
+            }
+            return Err(format!("unrecognised line: {}", clip(line)));
+        }
+        if seen_semicolon {
+            return Ok(Format::DropText);
+        }
+        if seen_hash {
+            return Ok(Format::Netset);
+        }
+        Err("no data lines".to_owned())
+    }
+}
+
+fn clip(s: &str) -> String {
+    let mut out: String = s.chars().take(60).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    out
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The error of parsing a [`Format`] name.
+///
+/// ```
+/// let err = "xml".parse::<bphscore::source::Format>().unwrap_err();
+/// assert!(err.to_string().contains("pfx2as"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown format {0:?}; expected one of {names}", names = Format::NAMES.join(", "))]
+pub struct ParseFormatError(String);
+
+impl FromStr for Format {
+    type Err = ParseFormatError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.trim().to_ascii_lowercase().as_str() {
+            "iplocation-asn" | "ip-location-db-asn" => Format::IplocationAsn,
+            "iplocation-country" | "ip-location-db-country" => Format::IplocationCountry,
+            "pfx2as" | "prefix2as" | "caida-pfx2as" => Format::Pfx2as,
+            "drop-json" | "drop" => Format::DropJson,
+            "drop-text" | "drop-txt" => Format::DropText,
+            "asn-drop" | "asndrop" => Format::AsnDrop,
+            "netset" | "ipset" | "firehol" | "list" => Format::Netset,
+            other => return Err(ParseFormatError(other.to_owned())),
+        })
+    }
+}
+
+/// What kind of evidence a source carries.
+///
+/// ```
+/// assert_eq!(bphscore::source::SourceKind::Drop.to_string(), "drop");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum SourceKind {
+    /// Address ranges with their origin AS.
+    Routing,
+    /// Address ranges with a country.
+    Geo,
+    /// Addresses listed for abuse (one IP or CIDR per entry).
+    Blocklist,
+    /// Networks on the Spamhaus DROP list (block level: hijacked or run by criminals).
+    Drop,
+    /// Autonomous systems on the Spamhaus ASN-DROP list.
+    AsnDrop,
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SourceKind::Routing => "routing",
+            SourceKind::Geo => "geo",
+            SourceKind::Blocklist => "blocklist",
+            SourceKind::Drop => "drop",
+            SourceKind::AsnDrop => "asn-drop",
+        })
+    }
+}
+
+/// Resource limits applied while reading a source.
+///
+/// ```
+/// use bphscore::source::Limits;
+///
+/// let limits = Limits::default().max_line_len(4096).max_records(1_000);
+/// assert_eq!(limits.line_len(), 4096);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    max_line_len: usize,
+    max_decompressed: u64,
+    max_records: u64,
+}
+
+impl Default for Limits {
+    /// 1 MiB per line, 64 GiB decompressed per source, 200 million records per source.
+    fn default() -> Self {
+        Limits {
+            max_line_len: 1 << 20,
+            max_decompressed: 64 << 30,
+            max_records: 200_000_000,
+        }
+    }
+}
+
+impl Limits {
+    /// Longest line accepted, in bytes; longer lines are errors.
+    #[must_use]
+    pub fn max_line_len(mut self, bytes: usize) -> Self {
+        self.max_line_len = bytes;
+        self
+    }
+
+    /// Largest decompressed size of one gzip source, in bytes.
+    #[must_use]
+    pub fn max_decompressed(mut self, bytes: u64) -> Self {
+        self.max_decompressed = bytes;
+        self
+    }
+
+    /// Most records read from one source.
+    #[must_use]
+    pub fn max_records(mut self, records: u64) -> Self {
+        self.max_records = records;
+        self
+    }
+
+    /// The configured line length limit.
+    pub fn line_len(&self) -> usize {
+        self.max_line_len
+    }
+
+    /// The configured decompressed size limit.
+    pub fn decompressed(&self) -> u64 {
+        self.max_decompressed
+    }
+
+    /// The configured record limit.
+    pub fn records(&self) -> u64 {
+        self.max_records
+    }
+}
+
+/// An inclusive range of addresses of one family.
+///
+/// ```
+/// use bphscore::source::IpRange;
+///
+/// let r = IpRange::new("192.0.2.0".parse()?, "192.0.2.255".parse()?).unwrap();
+/// assert_eq!(r.to_string(), "192.0.2.0-192.0.2.255");
+/// assert!(IpRange::new("192.0.2.9".parse()?, "192.0.2.1".parse()?).is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpRange {
+    first: IpAddr,
+    last: IpAddr,
+}
+
+impl IpRange {
+    /// A range, or `None` when the ends differ in family or are reversed.
+    pub fn new(first: IpAddr, last: IpAddr) -> Option<Self> {
+        match (first, last) {
+            (IpAddr::V4(a), IpAddr::V4(b)) if a <= b => Some(IpRange { first, last }),
+            (IpAddr::V6(a), IpAddr::V6(b)) if a <= b => Some(IpRange { first, last }),
+            _ => None,
+        }
+    }
+
+    /// The first address.
+    pub fn first(&self) -> IpAddr {
+        self.first
+    }
+
+    /// The last address.
+    pub fn last(&self) -> IpAddr {
+        self.last
+    }
+}
+
+impl From<IpNetwork> for IpRange {
+    fn from(net: IpNetwork) -> Self {
+        IpRange {
+            first: net.network(),
+            last: net.broadcast_or_last(),
+        }
+    }
+}
+
+trait LastAddress {
+    fn broadcast_or_last(&self) -> IpAddr;
+}
+
+impl LastAddress for IpNetwork {
+    fn broadcast_or_last(&self) -> IpAddr {
+        match self {
+            IpNetwork::V4(n) => IpAddr::V4(n.broadcast()),
+            IpNetwork::V6(n) => {
+                let host_bits = 128 - u32::from(n.prefix());
+                let mask = if host_bits == 128 { u128::MAX } else { (1u128 << host_bits) - 1 };
+                IpAddr::V6((u128::from(n.network()) | mask).into())
+            }
+        }
+    }
+}
+
+impl fmt::Display for IpRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.first, self.last)
+    }
+}
+
+/// One record of a source.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Record {
+    /// A routed range and its origin AS.
+    Route {
+        /// The addresses.
+        range: IpRange,
+        /// The origin AS (the first one when several originate it).
+        origin: Asn,
+        /// The AS name, when the source gives one.
+        as_name: Option<String>,
+        /// More than one AS originates the prefix (CAIDA `a_b`) or the origin is an AS set.
+        multi_origin: bool,
+    },
+    /// A range and its country.
+    Country {
+        /// The addresses.
+        range: IpRange,
+        /// The country.
+        country: Country,
+    },
+    /// A range listed by an abuse source.
+    Listing {
+        /// The addresses.
+        range: IpRange,
+        /// The listing's identifier when the source has one (Spamhaus SBL id).
+        reference: Option<String>,
+    },
+    /// An autonomous system listed by an abuse source (Spamhaus ASN-DROP).
+    AsnListing {
+        /// The AS.
+        asn: Asn,
+        /// Its name, as the list gives it.
+        as_name: Option<String>,
+        /// Its country, as the list gives it.
+        country: Option<Country>,
+    },
+}
+
+/// Per-format parsing state.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    /// The date of the data, found in the source itself.
+    pub(crate) date: Option<i64>,
+    /// The number of records the source says it has.
+    pub(crate) declared_records: Option<u64>,
+}
+
+/// A streaming parser of one source: an iterator of records.
+///
+/// ```
+/// use bphscore::source::{Format, Limits, Parser, Record};
+///
+/// let feed = "; Last-Modified: Thu, 12 Nov 2026 08:00:00 GMT\n198.18.200.0/24 ; SBL600010\n";
+/// let mut parser = Parser::new("drop.txt", Format::DropText, feed.as_bytes(), Limits::default());
+/// let records: Vec<Record> = parser.by_ref().collect::<Result<_, _>>()?;
+/// assert_eq!(records.len(), 1);
+/// assert_eq!(parser.date(), Some(1794470400));
+///
+/// let mut bad = Parser::new("drop.txt", Format::DropText, &b"198.18.0.0/33 ; SBL1\n"[..], Limits::default());
+/// let err = bad.next().unwrap().unwrap_err();
+/// assert_eq!(err.to_string(), "drop.txt:1: invalid CIDR \"198.18.0.0/33\"");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Parser<R> {
+    name: String,
+    format: Format,
+    lines: LineReader<R>,
+    state: State,
+    records: u64,
+    limits: Limits,
+    finished: bool,
+}
+
+impl<R: BufRead> Parser<R> {
+    /// A parser of `reader` (already decompressed) in the given format.
+    /// `name` is used in errors.
+    pub fn new(name: &str, format: Format, reader: R, limits: Limits) -> Self {
+        Parser {
+            name: name.to_owned(),
+            format,
+            lines: LineReader::new(name, reader, limits.max_line_len),
+            state: State::default(),
+            records: 0,
+            limits,
+            finished: false,
+        }
+    }
+
+    /// The date of the data as the source states it (unix seconds), once
+    /// the line stating it has been read.
+    pub fn date(&self) -> Option<i64> {
+        self.state.date
+    }
+
+    /// Records returned so far.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    fn parse_line(&mut self, line: &str, n: u64) -> Result<Option<Record>, Error> {
+        let name = &self.name;
+        match self.format {
+            Format::IplocationAsn => iplocation::parse_asn(name, n, line),
+            Format::IplocationCountry => iplocation::parse_country(name, n, line),
+            Format::Pfx2as => pfx2as::parse(name, n, line),
+            Format::DropJson => spamhaus::parse_json(name, n, line, &mut self.state, false),
+            Format::AsnDrop => spamhaus::parse_json(name, n, line, &mut self.state, true),
+            Format::DropText => spamhaus::parse_text(name, n, line, &mut self.state),
+            Format::Netset => netset::parse(name, n, line, &mut self.state),
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for Parser<R> {
+    type Item = Result<Record, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.finished {
+            return None;
+        }
+        loop {
+            let line = match self.lines.next_line() {
+                Ok(Some(l)) => l.to_owned(),
+                Ok(None) => {
+                    self.finished = true;
+                    // A feed that states its own size and does not match it
+                    // was cut short (or padded): never accept it silently.
+                    return match self.state.declared_records {
+                        Some(declared) if declared != self.records => Some(Err(Error::parse(
+                            &self.name,
+                            self.lines.line(),
+                            format!(
+                                "the source declares {declared} records but {} were read; truncated or altered file",
+                                self.records
+                            ),
+                        ))),
+                        _ => None,
+                    };
+                }
+                Err(e) => return Some(Err(e)),
+            };
+            let n = self.lines.line();
+            match self.parse_line(&line, n) {
+                Ok(Some(record)) => {
+                    self.records += 1;
+                    if self.records > self.limits.max_records {
+                        self.finished = true;
+                        return Some(Err(Error::Limit {
+                            source_name: self.name.clone(),
+                            line: n,
+                            what: "number of records",
+                            limit: self.limits.max_records,
+                        }));
+                    }
+                    return Some(Ok(record));
+                }
+                Ok(None) => continue,
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}
+
+/// The SHA-256 and size of the raw bytes read through a [`Hashing`] reader.
+#[derive(Default)]
+pub(crate) struct Digesting {
+    hasher: Sha256,
+    pub(crate) bytes: u64,
+}
+
+impl Digesting {
+    pub(crate) fn hex(&self) -> String {
+        let digest = self.hasher.clone().finalize();
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Hashes the raw bytes of a source as they are read.
+pub(crate) struct Hashing<R> {
+    inner: R,
+    digest: Rc<RefCell<Digesting>>,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut d = self.digest.borrow_mut();
+        d.hasher.update(&buf[..n]);
+        d.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// Stops a decompressor after a fixed number of bytes.
+struct Bounded<R> {
+    inner: R,
+    remaining: u64,
+    limit: u64,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.remaining {
+            return Err(io::Error::other(DecompressedLimit(self.limit)));
+        }
+        self.remaining -= n as u64;
+        Ok(n)
+    }
+}
+
+/// A source opened for parsing: decompressed when needed, hashed as read,
+/// its format detected unless given.
+pub(crate) struct Opened<'a> {
+    pub(crate) reader: Box<dyn BufRead + 'a>,
+    pub(crate) format: Format,
+    pub(crate) digest: Rc<RefCell<Digesting>>,
+}
+
+pub(crate) fn open<'a>(
+    name: &str,
+    raw: impl Read + 'a,
+    format: Option<Format>,
+    limits: Limits,
+) -> Result<Opened<'a>, Error> {
+    let digest = Rc::new(RefCell::new(Digesting::default()));
+    let hashing = Hashing {
+        inner: raw,
+        digest: Rc::clone(&digest),
+    };
+    let mut buffered = BufReader::with_capacity(64 * 1024, hashing);
+    let head = buffered
+        .fill_buf()
+        .map_err(|e| Error::parse(name, 0, format!("read error: {e}")))?;
+    let compressed = head.starts_with(&[0x1f, 0x8b]);
+    let mut reader: Box<dyn BufRead + 'a> = if compressed {
+        let decoder = flate2::bufread::MultiGzDecoder::new(buffered);
+        Box::new(BufReader::with_capacity(
+            64 * 1024,
+            Bounded {
+                inner: decoder,
+                remaining: limits.max_decompressed,
+                limit: limits.max_decompressed,
+            },
+        ))
+    } else {
+        Box::new(buffered)
+    };
+    let format = match format {
+        Some(f) => f,
+        None => {
+            let head = peek(&mut reader, name)?;
+            Format::detect(head).map_err(|hint| Error::UnknownFormat {
+                source_name: name.to_owned(),
+                hint,
+            })?
+        }
+    };
+    Ok(Opened {
+        reader,
+        format,
+        digest,
+    })
+}
+
+fn peek<'r>(reader: &'r mut Box<dyn BufRead + '_>, name: &str) -> Result<&'r [u8], Error> {
+    reader.fill_buf().map_err(|e| {
+        if let Some(limit) = e.get_ref().and_then(|i| i.downcast_ref::<DecompressedLimit>()) {
+            Error::Limit {
+                source_name: name.to_owned(),
+                line: 0,
+                what: "decompressed size",
+                limit: limit.0,
+            }
+        } else {
+            Error::parse(name, 0, format!("read error: {e}"))
+        }
+    })
+}
+
+/// Finds an 8-digit `YYYYMMDD` date in a file name (`routeviews-rv2-20260101-1200.pfx2as`).
+pub(crate) fn date_from_name(name: &str) -> Option<i64> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let bytes = base.as_bytes();
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        let window = &bytes[i..i + 8];
+        let bounded_left = i == 0 || !bytes[i - 1].is_ascii_digit();
+        let bounded_right = i + 8 == bytes.len() || !bytes[i + 8].is_ascii_digit();
+        if bounded_left && bounded_right && window.iter().all(u8::is_ascii_digit) {
+            let s = std::str::from_utf8(window).ok()?;
+            if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y%m%d") {
+                if (1990..=2200).contains(&chrono::Datelike::year(&d)) {
+                    return d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp());
+                }
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Formats a unix time as an RFC 3339 UTC timestamp.
+pub(crate) fn format_date(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| t.to_string())
+}
+
+/// A source that went into a snapshot: where it came from and what it held.
+///
+/// ```
+/// let snapshot = bphscore::world::snapshot()?;
+/// let drop = snapshot.sources().iter().find(|s| s.name == "drop_v4.json").unwrap();
+/// assert_eq!(drop.format.name(), "drop-json");
+/// assert_eq!(drop.sha256.len(), 64);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SourceInfo {
+    /// The file name (without directories) or the label given.
+    pub name: String,
+    /// Its format.
+    pub format: Format,
+    /// The date of its data (unix seconds): stated in the source, else taken
+    /// from a `YYYYMMDD` in its file name; `None` when neither says.
+    pub date: Option<i64>,
+    /// SHA-256 of the bytes read (compressed bytes for gzip input), hex.
+    pub sha256: String,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Records taken.
+    pub records: u64,
+    /// Bad records skipped (only in lenient builds).
+    pub skipped: u64,
+}
+
+impl SourceInfo {
+    /// The kind of evidence.
+    pub fn kind(&self) -> SourceKind {
+        self.format.kind()
+    }
+
+    /// The date as RFC 3339 text, or `unknown`.
+    pub fn date_text(&self) -> String {
+        self.date.map(format_date).unwrap_or_else(|| "unknown".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_from_file_names() {
+        assert_eq!(
+            date_from_name("data/routeviews-rv2-20260101-1200.pfx2as.gz"),
+            Some(1767225600)
+        );
+        assert_eq!(date_from_name("20261101.as-rel.txt"), Some(1793491200));
+        assert_eq!(date_from_name("asn-ipv4.csv"), None);
+        assert_eq!(date_from_name("x-123456789.csv"), None);
+        assert_eq!(date_from_name("x-20261399.csv"), None);
+    }
+
+    #[test]
+    fn detection_table() {
+        let cases: &[(&str, Option<Format>)] = &[
+            ("1.0.0.0,1.0.0.255,64500,EXAMPLE\n", Some(Format::IplocationAsn)),
+            ("2001:db8::,2001:db8::ffff,64500,\"A, B\"\n", Some(Format::IplocationAsn)),
+            ("1.0.0.0,1.0.0.255,NL\n", Some(Format::IplocationCountry)),
+            ("198.18.0.0\t20\t64502_64503\n", Some(Format::Pfx2as)),
+            ("{\"cidr\":\"198.18.0.0/21\",\"sblid\":\"SBL1\",\"rir\":\"ripencc\"}\n", Some(Format::DropJson)),
+            ("{\"type\":\"metadata\"}\n{\"asn\":64502}\n", Some(Format::AsnDrop)),
+            ("; Spamhaus DROP List\n198.18.200.0/24 ; SBL600010\n", Some(Format::DropText)),
+            ("#\n# firehol\n#\n192.0.2.1\n198.18.0.0/30\n", Some(Format::Netset)),
+            ("192.0.2.1\n", Some(Format::Netset)),
+            ("2001:db8::1\n", Some(Format::Netset)),
+            ("hello\n", None),
+            ("a,b,c\n", None),
+            ("{not json\n", None),
+            ("", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(Format::detect(text.as_bytes()).ok(), *want, "{text:?}");
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! The embedded default world: a small synthetic Internet in the real
+//! source formats, in documentation and reserved address space only
+//! (RFC 5737, RFC 2544, RFC 6598, 240.0.0.0/4, RFC 3849; ASNs of RFC 5398).
+//!
+//! It holds a clean eyeball ISP (AS64500), a large legitimate cloud with
+//! the most abuse by volume but a low density (AS64501), a bulletproof host
+//! on DROP and ASN-DROP (AS64502), a legitimate hosting provider with one
+//! bad customer block (AS64503, 198.18.200.0/24), a small clean host
+//! (AS64504) and a multi-origin transit prefix (AS65536). The files live in
+//! `testdata/world/` with a README giving each file's SHA-256; they are
+//! compiled into the library, so `bphscore score` works with no files and
+//! no network.
+//!
+//! ```
+//! let snapshot = bphscore::world::snapshot()?;
+//! assert_eq!(snapshot.sources().len(), bphscore::world::FILES.len());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use crate::error::Result;
+use crate::snapshot::{Snapshot, SnapshotBuilder};
+
+/// The build time recorded in the default world's snapshot (the date of
+/// its newest source, 2026-11-12T08:00:00Z), so that it is reproducible.
+pub const BUILD_TIME: i64 = 1_794_470_400;
+
+macro_rules! world_file {
+    ($name:literal) => {
+        ($name, include_bytes!(concat!("../testdata/world/", $name)) as &[u8])
+    };
+}
+
+/// The world's source files (name, content), in build order.
+pub const FILES: &[(&str, &[u8])] = &[
+    world_file!("asn-ipv4-20261101.csv"),
+    world_file!("asn-ipv6-20261101.csv"),
+    world_file!("routeviews-rv2-20261101-1200.pfx2as"),
+    world_file!("routeviews-rv6-20261101-1200.pfx2as"),
+    world_file!("country-ipv4-20261101.csv"),
+    world_file!("country-ipv6-20261101.csv"),
+    world_file!("drop_v4.json"),
+    world_file!("drop_v6.json"),
+    world_file!("drop.txt"),
+    world_file!("asndrop.json"),
+    world_file!("firehol_abusers.netset"),
+    world_file!("firehol_abusers_v6.netset"),
+];
+
+/// The default world's queries (`testdata/world/queries.txt`): IPs,
+/// prefixes and ASNs of every network, and two bad lines.
+pub const QUERIES: &str = include_str!("../testdata/world/queries.txt");
+
+/// Builds the default world's snapshot in memory (a few milliseconds).
+pub fn snapshot() -> Result<Snapshot<Vec<u8>>> {
+    let mut builder = SnapshotBuilder::new().build_time(BUILD_TIME);
+    for (name, bytes) in FILES {
+        builder.add_reader(name, None, *bytes)?;
+    }
+    builder.build()
+}

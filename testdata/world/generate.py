@@ -1,0 +1,639 @@
+#!/usr/bin/env python3
+"""Generate the synthetic "default world" test fixtures.
+
+Every file in this directory except this script is produced by it, in the
+published format of the real data source it imitates (ip-location-db CSV,
+CAIDA RouteViews prefix2as, Spamhaus DROP / ASN-DROP, FireHOL netsets).
+
+Only documentation and reserved number space is used:
+  IPv4  192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 (RFC 5737),
+        198.18.0.0/15 (RFC 2544), 100.64.0.0/10 (RFC 6598), 240.0.0.0/4
+  IPv6  2001:db8::/32 (RFC 3849)
+  ASNs  64496-64511, 65536-65551 (RFC 5398)
+
+The output is deterministic: running the script twice produces byte-identical
+files. Randomness comes only from random.Random(SEED).getrandbits(), whose
+sequence is stable across Python 3 versions.
+
+Usage:  python3 generate.py          (writes next to this script)
+Standard library only.
+"""
+
+import csv
+import datetime
+import hashlib
+import io
+import ipaddress
+import json
+import os
+import random
+import sys
+
+SEED = 20261101
+OUT_DIR = os.path.dirname(os.path.abspath(__file__))
+IP4 = ipaddress.IPv4Network
+IP6 = ipaddress.IPv6Network
+
+
+def utc(*args):
+    return datetime.datetime(*args, tzinfo=datetime.timezone.utc)
+
+
+# Dates of the snapshot.
+DROP_JSON_TIME = utc(2026, 11, 10, 0, 0, 0)
+DROP_TXT_TIME = utc(2026, 11, 12, 8, 0, 0)
+DROP_TXT_EXPIRES = utc(2026, 11, 12, 9, 0, 0)
+FIREHOL_SOURCE_TIME = utc(2026, 11, 11, 6, 0, 0)
+FIREHOL_FILE_TIME = utc(2026, 11, 11, 6, 10, 0)
+
+# ---------------------------------------------------------------------------
+# The world.
+# ---------------------------------------------------------------------------
+
+NETWORKS = [
+    {
+        "asn": 64500, "org": "EXAMPLE-EYEBALL", "cc": "NL",
+        "kind": "clean eyeball ISP",
+        "v4": [IP4("100.64.0.0/12")], "v6": [IP6("2001:db8:100::/40")],
+    },
+    {
+        "asn": 64501, "org": "EXAMPLE-CLOUD", "cc": "US",
+        "kind": "large legitimate cloud",
+        "v4": [IP4("240.0.0.0/10")], "v6": [IP6("2001:db8:200::/40")],
+        # ip-location-db data is fragmented: the /10 appears as 4 x /12.
+        "v4_asn_split": 12,
+    },
+    {
+        "asn": 64502, "org": "EXAMPLE-BPH", "cc": "SC",
+        "kind": "bulletproof hosting",
+        "v4": [IP4("198.18.0.0/20")], "v6": [IP6("2001:db8:300::/48")],
+    },
+    {
+        "asn": 64503, "org": "EXAMPLE-HOSTING", "cc": "DE",
+        "kind": "legitimate hosting, one bad customer /24",
+        "v4": [IP4("198.18.128.0/17")], "v6": [IP6("2001:db8:400::/40")],
+    },
+    {
+        "asn": 64504, "org": "EXAMPLE-SMALLHOST, Ltd", "cc": "GB",
+        "kind": "small clean hosting",
+        "v4": [IP4("203.0.113.0/24")], "v6": [IP6("2001:db8:500::/48")],
+    },
+    {
+        "asn": 65536, "org": "EXAMPLE-TRANSIT", "cc": "FR",
+        "kind": "transit; prefix only seen multi-origin in pfx2as",
+        "v4": [IP4("198.51.100.0/24")], "v6": [],
+        "no_asn_csv": True,
+    },
+]
+NET_BY_ASN = {n["asn"]: n for n in NETWORKS}
+
+BAD_BLOCK = IP4("198.18.200.0/24")       # AS64503's bad customer
+UNROUTED = IP4("192.0.2.0/24")           # not routed anywhere
+
+# RouteViews prefix2as (IPv4): (prefix, origin field).
+PFX2AS_V4 = [
+    (IP4("100.64.0.0/12"), "64500"),
+    (IP4("100.72.0.0/13"), "64500"),
+    (IP4("198.18.0.0/20"), "64502"),
+    (IP4("198.18.128.0/17"), "64503"),
+    (BAD_BLOCK, "64503"),
+    (IP4("198.51.100.0/24"), "65536_64504"),
+    (IP4("203.0.113.0/24"), "64504"),
+    (IP4("240.0.0.0/10"), "64501"),
+    (IP4("240.16.0.0/12"), "64501"),
+]
+PFX2AS_V6 = [
+    (IP6("2001:db8:100::/40"), "64500"),
+    (IP6("2001:db8:200::/40"), "64501"),
+    (IP6("2001:db8:300::/48"), "64502"),
+    (IP6("2001:db8:400::/40"), "64503"),
+    (IP6("2001:db8:500::/48"), "64504"),
+]
+
+# Spamhaus.
+DROP_V4 = [
+    (IP4("198.18.0.0/21"), "SBL600001", "ripencc"),
+    (IP4("198.18.8.0/22"), "SBL600002", "ripencc"),
+]
+DROP_V6 = [
+    (IP6("2001:db8:300::/48"), "SBL600003", "ripencc"),
+]
+DROP_LEGACY = [
+    (BAD_BLOCK, "SBL600010"),
+]
+ASN_DROP = [
+    {"asn": 64502, "rir": "ripencc", "domain": "example-bph.example",
+     "cc": "SC", "asname": "EXAMPLE-BPH"},
+]
+SPAMHAUS_COPYRIGHT = "(c) 2026 The Spamhaus Project SLU"
+SPAMHAUS_TERMS = "https://www.spamhaus.org/drop/terms/"
+
+# FireHOL listing plan: (label, space, excluded space, number of distinct IPs,
+# addresses that must be listed, addresses that must NOT be listed).
+FIREHOL_V4_PLAN = [
+    ("AS64500 EXAMPLE-EYEBALL", IP4("100.64.0.0/12"), None, 40,
+     ["100.70.12.34"], ["100.64.1.1"]),
+    ("AS64501 EXAMPLE-CLOUD", IP4("240.0.0.0/10"), None, 3000,
+     ["240.1.2.3"], ["240.32.0.10"]),
+    ("AS64502 EXAMPLE-BPH", IP4("198.18.0.0/20"), None, 1000,
+     ["198.18.3.7"], ["198.18.14.77", "198.18.9.9"]),
+    ("AS64503 EXAMPLE-HOSTING bad /24", BAD_BLOCK, None, 100,
+     ["198.18.200.10"], ["198.18.200.200"]),
+    ("AS64503 EXAMPLE-HOSTING rest", IP4("198.18.128.0/17"), BAD_BLOCK, 10,
+     ["198.18.250.1"], ["198.18.130.5"]),
+    ("unrouted 192.0.2.0/24", UNROUTED, None, 2,
+     ["192.0.2.1", "192.0.2.2"], []),
+]
+FIREHOL_V6_PLAN = [
+    ("AS64501 EXAMPLE-CLOUD", IP6("2001:db8:200::/40"), None, 2,
+     ["2001:db8:200:17::25"], []),
+    ("AS64502 EXAMPLE-BPH", IP6("2001:db8:300::/48"), None, 2,
+     ["2001:db8:300:1::10"], ["2001:db8:300:ff::1"]),
+]
+
+# The batch input. Every line is a query; two are deliberately invalid.
+QUERIES = [
+    "198.18.3.7",
+    "AS64502",
+    "240.1.2.3",
+    "100.64.1.1",
+    "198.18.0.0/20",
+    "198.18.14.77",
+    "2001:db8:300:1::10",
+    "64501",
+    "240.32.0.10",
+    "198.18.200.10",
+    "not-an-ip",
+    "198.18.200.0/24",
+    "198.18.200.200",
+    "198.18.130.5",
+    "AS64503",
+    "2001:db8:200:17::25",
+    "203.0.113.10",
+    "240.0.0.0/10",
+    "192.0.2.1",
+    "AS64500",
+    "198.51.100.7",
+    "100.70.12.34",
+    "2001:db8:300::/48",
+    "AS65536",
+    "192.0.0.8",
+    "2001:db8:100::1",
+    "100.64.0.0/12",
+    "2001:db8:400::1",
+    "AS64511",
+    "300.1.2.3",
+]
+
+# ---------------------------------------------------------------------------
+# Helpers.
+# ---------------------------------------------------------------------------
+
+DOC_V4 = [IP4(p) for p in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",
+                           "198.18.0.0/15", "100.64.0.0/10", "240.0.0.0/4")]
+DOC_V6 = [IP6("2001:db8::/32")]
+
+
+def doc_asn(asn):
+    return 64496 <= asn <= 64511 or 65536 <= asn <= 65551
+
+
+def in_doc_space(net):
+    spaces = DOC_V4 if net.version == 4 else DOC_V6
+    return any(net.subnet_of(s) for s in spaces)
+
+
+def below(rng, n):
+    """Uniform integer in [0, n) from getrandbits (version-stable)."""
+    k = n.bit_length()
+    while True:
+        r = rng.getrandbits(k)
+        if r < n:
+            return r
+
+
+def pick_ips(rng, space, exclude, count, must, must_not):
+    """Exactly `count` distinct addresses of `space` (not in `exclude`),
+    containing every address of `must` and none of `must_not`."""
+    addr = ipaddress.ip_address
+    must = [addr(a) for a in must]
+    must_not = {addr(a) for a in must_not}
+    for a in list(must) + list(must_not):
+        assert a in space and (exclude is None or a not in exclude), a
+    chosen = set(must)
+    assert len(chosen) <= count
+    base = int(space.network_address)
+    while len(chosen) < count:
+        a = addr(base + below(rng, space.num_addresses))
+        if a in must_not or (exclude is not None and a in exclude):
+            continue
+        chosen.add(a)
+    return chosen
+
+
+def aggregate(ips):
+    """Minimal sorted CIDR cover of a set of addresses, like FireHOL's iprange."""
+    return list(ipaddress.collapse_addresses(sorted(ips)))
+
+
+def netset_line(net):
+    if net.prefixlen == net.max_prefixlen:
+        return str(net.network_address)
+    return str(net)
+
+
+def date_u(t):
+    """`date -u` style: 'Wed Nov 11 06:00:00 UTC 2026' (day space-padded)."""
+    return "%s %s %2d %s UTC %d" % (t.strftime("%a"), t.strftime("%b"), t.day,
+                                    t.strftime("%H:%M:%S"), t.year)
+
+
+def http_date(t):
+    return t.strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+
+def csv_text(rows):
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    for r in rows:
+        w.writerow(r)
+    return buf.getvalue()
+
+
+def json_line(obj):
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=True)
+
+
+def spamhaus_json(records):
+    body = "".join(json_line(r) + "\n" for r in records)
+    meta = {
+        "type": "metadata",
+        "timestamp": int(DROP_JSON_TIME.timestamp()),
+        "size": len(body.encode("ascii")),
+        "records": len(records),
+        "copyright": SPAMHAUS_COPYRIGHT,
+        "terms": SPAMHAUS_TERMS,
+    }
+    return body + json_line(meta) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# File builders.
+# ---------------------------------------------------------------------------
+
+def build_asn_csv(version):
+    rows = []
+    for n in NETWORKS:
+        if n.get("no_asn_csv"):
+            continue
+        for net in n["v%d" % version]:
+            parts = [net]
+            split = n.get("v%d_asn_split" % version)
+            if split:
+                parts = list(net.subnets(new_prefix=split))
+            for p in parts:
+                rows.append((p, n["asn"], n["org"]))
+    rows.sort(key=lambda r: int(r[0].network_address))
+    return csv_text([str(p.network_address), str(p.broadcast_address), asn, org]
+                    for p, asn, org in rows), [r[0] for r in rows]
+
+
+def build_country_csv(version):
+    rows = []
+    for n in NETWORKS:
+        for net in n["v%d" % version]:
+            rows.append((net, n["cc"]))
+    rows.sort(key=lambda r: int(r[0].network_address))
+    return csv_text([str(p.network_address), str(p.broadcast_address), cc]
+                    for p, cc in rows), [r[0] for r in rows]
+
+
+def build_pfx2as(entries):
+    entries = sorted(entries, key=lambda e: (int(e[0].network_address), e[0].prefixlen))
+    return "".join("%s\t%d\t%s\n" % (p.network_address, p.prefixlen, o)
+                   for p, o in entries)
+
+
+def build_drop_json(entries):
+    return spamhaus_json([{"cidr": str(p), "sblid": sbl, "rir": rir}
+                          for p, sbl, rir in entries])
+
+
+def build_drop_txt():
+    t = DROP_TXT_TIME
+    lines = [
+        "; Spamhaus DROP List %s - %s" % (t.strftime("%Y/%m/%d"), SPAMHAUS_COPYRIGHT),
+        "; https://www.spamhaus.org/drop/drop.txt",
+        "; Last-Modified: %s" % http_date(t),
+        "; Expires: %s" % http_date(DROP_TXT_EXPIRES),
+    ]
+    for p, sbl in sorted(DROP_LEGACY, key=lambda e: int(e[0].network_address)):
+        lines.append("%s ; %s" % (p, sbl))
+    return "".join(l + "\n" for l in lines)
+
+
+def build_netset(name, version, nets):
+    ips = sum(n.num_addresses for n in nets)
+    info = ("A synthetic ipset in the format of FireHOL's abusers ipsets "
+            "(blocklists that track abusers). All addresses are documentation "
+            "or reserved space; the networks behind them are fictional.")
+    wrapped, cur = [], ""
+    for word in info.split():   # like `fold -w 60 -s`
+        if cur and len(cur) + 1 + len(word) > 60:
+            wrapped.append(cur)
+            cur = word
+        else:
+            cur = word if not cur else cur + " " + word
+    wrapped.append(cur)
+    head = [
+        "#",
+        "# %s" % name,
+        "#",
+        "# ipv%d hash:net ipset" % version,
+        "#",
+    ] + ["# " + w for w in wrapped] + [
+        "#",
+        "# Maintainer      : FireHOL",
+        "# Maintainer URL  : http://iplists.firehol.org/",
+        "# List source URL : ",
+        "# Source File Date: %s" % date_u(FIREHOL_SOURCE_TIME),
+        "#",
+        "# Category        : abuse",
+        "#",
+        "# This File Date  : %s" % date_u(FIREHOL_FILE_TIME),
+        "# Update Frequency: 1 hour",
+        "# Aggregation     : none",
+        "# Entries         : %d subnets, %d unique IPs" % (len(nets), ips),
+        "#",
+        "# Full list analysis, including geolocation map, history,",
+        "# retention policy, overlaps with other lists, etc.",
+        "# available at:",
+        "#",
+        "#  http://iplists.firehol.org/?ipset=%s" % name,
+        "#",
+        "# Generated by FireHOL's update-ipsets.sh",
+        "# Processed with FireHOL's iprange",
+        "#",
+    ]
+    return "".join(l + "\n" for l in head + [netset_line(n) for n in nets])
+
+
+# ---------------------------------------------------------------------------
+# Facts for the README.
+# ---------------------------------------------------------------------------
+
+def longest_match(addr_net, table):
+    best = None
+    for p, origin in table:
+        if p.version == addr_net.version and addr_net.subnet_of(p):
+            if best is None or p.prefixlen > best[0].prefixlen:
+                best = (p, origin)
+    return best
+
+
+def count_in(nets, space, exclude=None):
+    total = 0
+    for n in nets:
+        if n.version != space.version or not n.subnet_of(space):
+            continue
+        if exclude is not None and n.subnet_of(exclude):
+            continue
+        total += n.num_addresses
+    return total
+
+
+def yesno(b):
+    return "yes" if b else "no"
+
+
+def query_facts(q, fh, pfx, drop):
+    """One README row describing what the data says about query `q`."""
+    s = q.strip()
+    asn_text = s[2:] if s[:2].upper() == "AS" else s
+    if asn_text.isdigit() and "." not in s and ":" not in s:
+        asn = int(asn_text)
+        n = NET_BY_ASN.get(asn)
+        if n is None:
+            return (q, "ASN", "unknown ASN (in no file)", "-", "-")
+        listed = sum(count_in(fh, sp) for sp in n["v4"] + n["v6"])
+        in_asndrop = any(a["asn"] == asn for a in ASN_DROP)
+        dropped = [str(d) for d in drop if any(d.version == sp.version and d.subnet_of(sp)
+                                               for sp in n["v4"] + n["v6"])]
+        where = n["org"]
+        if n.get("no_asn_csv"):
+            where += " (pfx2as multi-origin only)"
+        return (q, "ASN", where, str(listed),
+                ", ".join((["ASN-DROP"] if in_asndrop else []) + dropped) or "-")
+    try:
+        net = ipaddress.ip_network(s, strict=True)
+    except ValueError:
+        return (q, "invalid", "-", "-", "-")
+    kind = "IP" if net.prefixlen == net.max_prefixlen else "prefix"
+    m = longest_match(net, pfx)
+    where = "unrouted" if m is None else "%s (AS%s)" % (m[0], m[1])
+    if kind == "IP":
+        listed = yesno(any(net.subnet_of(n) for n in fh if n.version == net.version))
+    else:
+        listed = str(count_in(fh, net))
+    dropped = [str(d) for d in drop if d.version == net.version
+               and (net.subnet_of(d) or d.subnet_of(net))]
+    return (q, kind, where, listed, ", ".join(dropped) or "-")
+
+
+def md_table(header, rows):
+    out = ["| " + " | ".join(header) + " |",
+           "|" + "|".join("---" for _ in header) + "|"]
+    for r in rows:
+        out.append("| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |")
+    return "\n".join(out) + "\n"
+
+
+FORMATS = [
+    ("asn-ipv4-20261101.csv",
+     "ip-location-db ASN CSV (IPv4), no header: `start,end,asn,org`; RFC 4180 "
+     "quoting (one org name contains a comma). Networks 1-5; AS64501's /10 is "
+     "split into four /12 rows as real data is fragmented."),
+    ("asn-ipv6-20261101.csv", "ip-location-db ASN CSV (IPv6), same layout."),
+    ("country-ipv4-20261101.csv",
+     "ip-location-db geo country CSV (IPv4), no header: `start,end,country_code`. Networks 1-6."),
+    ("country-ipv6-20261101.csv", "ip-location-db geo country CSV (IPv6), same layout."),
+    ("routeviews-rv2-20261101-1200.pfx2as",
+     "CAIDA RouteViews prefix2as (IPv4): `prefix<TAB>length<TAB>origin`; "
+     "multi-origin prefixes join ASNs with `_`. Includes the more-specific "
+     "198.18.200.0/24 inside 198.18.128.0/17."),
+    ("routeviews-rv6-20261101-1200.pfx2as", "CAIDA RouteViews prefix2as (IPv6), same layout."),
+    ("drop_v4.json",
+     "Spamhaus DROP JSON lines (IPv4): one `{\"cidr\",\"sblid\",\"rir\"}` object per "
+     "line, then a metadata object (`timestamp` = 2026-11-10T00:00:00Z, `size` = "
+     "bytes of the record lines including their newlines, `records`)."),
+    ("drop_v6.json", "Spamhaus DROP JSON lines (IPv6), same layout."),
+    ("drop.txt",
+     "Legacy Spamhaus DROP text: `; ` header lines, then `cidr ; SBLid`. "
+     "Lists only AS64503's bad customer block."),
+    ("asndrop.json",
+     "Spamhaus ASN-DROP JSON lines: `{\"asn\",\"rir\",\"domain\",\"cc\",\"asname\"}` "
+     "per line, then a metadata object as in the DROP files."),
+    ("firehol_abusers.netset",
+     "FireHOL netset (IPv4): `#` header in update-ipsets style (with correct "
+     "`Entries` counts), then one address or CIDR per line, sorted and "
+     "aggregated as iprange does (single addresses without `/32`, adjacent "
+     "listed addresses merged into small CIDRs)."),
+    ("firehol_abusers_v6.netset", "FireHOL netset (IPv6), same layout."),
+    ("queries.txt",
+     "Batch input: one query per line (IP, prefix, `ASnnn` or bare ASN); no "
+     "comments, no blank lines; two deliberately invalid lines."),
+]
+
+
+def build_readme(hashes, listing_rows, query_rows, line_counts):
+    net_rows = []
+    for i, n in enumerate(NETWORKS, 1):
+        net_rows.append((i, "AS%d" % n["asn"], n["org"], n["kind"],
+                         ", ".join(str(p) for p in n["v4"]) or "-",
+                         ", ".join(str(p) for p in n["v6"]) or "-", n["cc"]))
+    net_rows.append(("7", "-", "-", "not routed, but listed", str(UNROUTED), "-", "-"))
+
+    parts = []
+    parts.append("# Default test world\n\n")
+    parts.append(
+        "A small synthetic Internet used by the tests, benches and examples. "
+        "Every file imitates the published format of a real data source, but the "
+        "content is invented: all prefixes are documentation or reserved space "
+        "(IPv4 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 198.18.0.0/15, "
+        "100.64.0.0/10, 240.0.0.0/4; IPv6 2001:db8::/32) and all ASNs are "
+        "documentation ASNs (64496-64511, 65536-65551). All organisation names "
+        "are fictional.\n\n")
+    parts.append("## Networks\n\n")
+    parts.append(md_table(("#", "ASN", "Name", "Type", "IPv4", "IPv6", "Country"), net_rows))
+    parts.append("\n")
+    parts.append(
+        "- AS64502 (EXAMPLE-BPH): Spamhaus DROP (JSON) lists 198.18.0.0/21, "
+        "198.18.8.0/22 and 2001:db8:300::/48 (198.18.12.0/22 is not in DROP); "
+        "ASN-DROP lists AS64502.\n"
+        "- AS64503 (EXAMPLE-HOSTING): the bad customer block 198.18.200.0/24 is "
+        "announced as a more-specific in the pfx2as file, listed in the legacy "
+        "`drop.txt`, and heavily listed in FireHOL. It is not a separate row in "
+        "the ASN CSV.\n"
+        "- AS65536 (EXAMPLE-TRANSIT): 198.51.100.0/24 appears only in pfx2as as the "
+        "multi-origin line `65536_64504` and in the country CSV; it is absent "
+        "from the ASN CSV.\n"
+        "- 192.0.2.0/24 is in no routing, ASN or country file, yet 192.0.2.1 and "
+        "192.0.2.2 are listed in FireHOL.\n\n")
+    parts.append("## FireHOL listings\n\n")
+    parts.append("Distinct listed addresses, counted from the generated netsets:\n\n")
+    parts.append(md_table(("Space", "Family", "Listed IPs", "Netset lines"), listing_rows))
+    parts.append("\n## Files\n\n")
+    parts.append(md_table(("File", "Lines", "Format"),
+                          [("`%s`" % f, line_counts[f], d) for f, d in FORMATS]))
+    parts.append("\n## Queries\n\n")
+    parts.append(
+        "What the data says about each line of `queries.txt` (origin = longest "
+        "match in pfx2as; FireHOL = listed yes/no for an address, number of "
+        "listed addresses for a prefix or ASN; DROP = overlapping DROP entries, "
+        "JSON or legacy, and ASN-DROP):\n\n")
+    parts.append(md_table(("Query", "Kind", "Origin / network", "FireHOL", "DROP"),
+                          [("`%s`" % r[0],) + tuple(r[1:]) for r in query_rows]))
+    parts.append("\n## Origin and licence\n\n")
+    parts.append(
+        "Synthetic, generated by `generate.py` with seed %d; reserved space only. "
+        "No real network, organisation or listing is represented. Run "
+        "`python3 testdata/world/generate.py` to regenerate; the output is "
+        "byte-identical on every run (Python 3, standard library only).\n\n"
+        "Licence: CC0 1.0 Universal (public domain dedication), "
+        "https://creativecommons.org/publicdomain/zero/1.0/.\n\n" % SEED)
+    parts.append("## SHA-256\n\n")
+    parts.append(md_table(("File", "SHA-256"),
+                          [("`%s`" % f, "`%s`" % h) for f, h in hashes]))
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------------------
+# Main.
+# ---------------------------------------------------------------------------
+
+def check_world():
+    for n in NETWORKS:
+        assert doc_asn(n["asn"]), n
+        for p in n["v4"] + n["v6"]:
+            assert in_doc_space(p), p
+    for p, origin in PFX2AS_V4 + PFX2AS_V6:
+        assert in_doc_space(p), p
+        assert all(doc_asn(int(a)) for a in origin.split("_")), origin
+    for p, _, _ in DROP_V4 + DROP_V6:
+        assert in_doc_space(p), p
+    assert in_doc_space(UNROUTED)
+
+
+def check_non_overlapping(nets, what):
+    for a, b in zip(nets, nets[1:]):
+        assert int(a.broadcast_address) < int(b.network_address), (what, a, b)
+
+
+def main():
+    check_world()
+    rng = random.Random(SEED)
+
+    files = {}
+    asn4, asn4_nets = build_asn_csv(4)
+    asn6, asn6_nets = build_asn_csv(6)
+    cc4, cc4_nets = build_country_csv(4)
+    cc6, cc6_nets = build_country_csv(6)
+    for nets, what in ((asn4_nets, "asn4"), (asn6_nets, "asn6"),
+                       (cc4_nets, "cc4"), (cc6_nets, "cc6")):
+        check_non_overlapping(nets, what)
+    files["asn-ipv4-20261101.csv"] = asn4
+    files["asn-ipv6-20261101.csv"] = asn6
+    files["country-ipv4-20261101.csv"] = cc4
+    files["country-ipv6-20261101.csv"] = cc6
+    files["routeviews-rv2-20261101-1200.pfx2as"] = build_pfx2as(PFX2AS_V4)
+    files["routeviews-rv6-20261101-1200.pfx2as"] = build_pfx2as(PFX2AS_V6)
+    files["drop_v4.json"] = build_drop_json(DROP_V4)
+    files["drop_v6.json"] = build_drop_json(DROP_V6)
+    files["drop.txt"] = build_drop_txt()
+    files["asndrop.json"] = spamhaus_json(ASN_DROP)
+
+    listing_rows = []
+    fh = {}
+    for version, plan in ((4, FIREHOL_V4_PLAN), (6, FIREHOL_V6_PLAN)):
+        all_ips = set()
+        for label, space, exclude, count, must, must_not in plan:
+            ips = pick_ips(rng, space, exclude, count, must, must_not)
+            assert not (ips & all_ips)
+            all_ips |= ips
+        nets = aggregate(all_ips)
+        fh[version] = nets
+        assert sum(n.num_addresses for n in nets) == len(all_ips)
+        for label, space, exclude, count, _, _ in plan:
+            got = count_in(nets, space, exclude)
+            assert got == count, (label, got, count)
+            lines = sum(1 for n in nets if n.subnet_of(space)
+                        and not (exclude is not None and n.subnet_of(exclude)))
+            where = str(space) + (" minus %s" % exclude if exclude else "")
+            listing_rows.append(("%s (%s)" % (label, where), "IPv%d" % version, got, lines))
+    files["firehol_abusers.netset"] = build_netset("firehol_abusers", 4, fh[4])
+    files["firehol_abusers_v6.netset"] = build_netset("firehol_abusers_v6", 6, fh[6])
+    files["queries.txt"] = "".join(q + "\n" for q in QUERIES)
+
+    pfx = PFX2AS_V4 + PFX2AS_V6
+    drop = [p for p, _, _ in DROP_V4 + DROP_V6] + [p for p, _ in DROP_LEGACY]
+    query_rows = [query_facts(q, fh[4] + fh[6], pfx, drop) for q in QUERIES]
+
+    names = [f for f, _ in FORMATS]
+    assert sorted(names) == sorted(files), "FORMATS and files disagree"
+    hashes, line_counts = [], {}
+    for name in names:
+        data = files[name].encode("ascii")
+        with open(os.path.join(OUT_DIR, name), "wb") as fp:
+            fp.write(data)
+        hashes.append((name, hashlib.sha256(data).hexdigest()))
+        line_counts[name] = data.count(b"\n")
+    readme = build_readme(hashes, listing_rows, query_rows, line_counts)
+    with open(os.path.join(OUT_DIR, "README.md"), "wb") as fp:
+        fp.write(readme.encode("utf-8"))
+
+    for name, h in hashes:
+        sys.stdout.write("%s  %s\n" % (h, name))
+
+
+if __name__ == "__main__":
+    main()
