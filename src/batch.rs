@@ -44,7 +44,9 @@ impl std::str::FromStr for OutputFormat {
             "csv" => Ok(OutputFormat::Csv),
             "jsonl" | "json" => Ok(OutputFormat::Jsonl),
             "table" => Ok(OutputFormat::Table),
-            other => Err(format!("unknown output format {other:?}; expected csv, jsonl or table")),
+            other => Err(format!(
+                "unknown output format {other:?}; expected csv, jsonl or table"
+            )),
         }
     }
 }
@@ -160,14 +162,16 @@ where
     let mut summary = BatchSummary::default();
     if options.format == OutputFormat::Csv {
         output
-            .write_all(b"line,input,kind,class,probability,prefix,asn,as_name,country,reasons,error\n")
+            .write_all(
+                b"line,input,kind,class,probability,prefix,asn,as_name,country,reasons,error\n",
+            )
             .map_err(out_err)?;
     }
     if options.format == OutputFormat::Table {
         writeln!(
             output,
-            "{:>5}  {:<22} {:<18} {:>7}  {:<9} {:<18} {:<20} {}",
-            "line", "input", "class", "prob", "asn", "as_name", "prefix", "top reason"
+            "{:>5}  {:<22} {:<18} {:>7}  {:<9} {:<18} {:<20} top reason",
+            "line", "input", "class", "prob", "asn", "as_name", "prefix"
         )
         .map_err(out_err)?;
     }
@@ -221,7 +225,10 @@ where
             output.write_all(b).map_err(out_err)?;
         }
         summary.rows += chunk.len() as u64;
-        summary.errors += chunk.iter().filter(|(_, i)| matches!(i, Input::Bad(..))).count() as u64;
+        summary.errors += chunk
+            .iter()
+            .filter(|(_, i)| matches!(i, Input::Bad(..)))
+            .count() as u64;
         if eof {
             break;
         }
@@ -263,7 +270,13 @@ fn reasons_text(score: &Score<'_>, explain: bool) -> String {
     let parts: Vec<String> = score
         .reasons
         .iter()
-        .map(|r| if explain { r.explain() } else { format!("{}={}", r.feature, fmt_value(r.value)) })
+        .map(|r| {
+            if explain {
+                r.explain()
+            } else {
+                format!("{}={}", r.feature, fmt_value(r.value))
+            }
+        })
         .collect();
     parts.join(if explain { " | " } else { "; " })
 }
@@ -278,7 +291,9 @@ fn write_row(
 ) {
     match options.format {
         OutputFormat::Csv => {
-            let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+            let mut w = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(Vec::new());
             let record: [String; 11] = match score {
                 Some(s) => [
                     line.to_string(),
@@ -368,11 +383,18 @@ fn write_row(
                         s.probability,
                         s.asn.map(|a| a.to_string()).unwrap_or_else(|| "-".into()),
                         clip(s.as_name.unwrap_or("-"), 18),
-                        s.prefix.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
+                        s.prefix
+                            .map(|p| p.to_string())
+                            .unwrap_or_else(|| "-".into()),
                     );
                     if options.explain {
                         for r in s.reasons.iter() {
-                            t.push_str(&format!("{:>7}{:+.2}  {}\n", "", r.contribution, r.explain()));
+                            t.push_str(&format!(
+                                "{:>7}{:+.2}  {}\n",
+                                "",
+                                r.contribution,
+                                r.explain()
+                            ));
                         }
                     }
                     t

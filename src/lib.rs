@@ -78,3 +78,8 @@ pub use error::{Error, Result};
 pub use score::{Class, Detector, Model, Reason, Score};
 pub use snapshot::{Snapshot, SnapshotBuilder};
 pub use subject::{Asn, Country, ParseAsnError, ParseSubjectError, Subject};
+
+// The README's Rust examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

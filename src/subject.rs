@@ -134,7 +134,10 @@ impl FromStr for Country {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let b = s.trim().as_bytes();
         if b.len() == 2 && b.iter().all(u8::is_ascii_alphabetic) {
-            Ok(Country([b[0].to_ascii_uppercase(), b[1].to_ascii_uppercase()]))
+            Ok(Country([
+                b[0].to_ascii_uppercase(),
+                b[1].to_ascii_uppercase(),
+            ]))
         } else {
             Err(ParseSubjectError {
                 reason: "not a two-letter country code",

@@ -26,7 +26,10 @@ pub const BUILD_TIME: i64 = 1_794_470_400;
 
 macro_rules! world_file {
     ($name:literal) => {
-        ($name, include_bytes!(concat!("../testdata/world/", $name)) as &[u8])
+        (
+            $name,
+            include_bytes!(concat!("../testdata/world/", $name)) as &[u8],
+        )
     };
 }
 

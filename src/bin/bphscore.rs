@@ -180,9 +180,10 @@ fn add_with_progress(
     let path = &spec.path;
     let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let name = path
-        .file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let bar = if quiet || !io::stderr().is_terminal() {
         indicatif::ProgressBar::hidden()
     } else {
@@ -229,10 +230,11 @@ fn score(args: ScoreArgs) -> Result<ExitCode, Error> {
         Some(path) => Model::load(path)?,
         None => Model::default_model(),
     };
-    let format: OutputFormat = args.format.parse().map_err(|message| Error::Build { message })?;
-    let options = BatchOptions::default()
-        .format(format)
-        .explain(args.explain);
+    let format: OutputFormat = args
+        .format
+        .parse()
+        .map_err(|message| Error::Build { message })?;
+    let options = BatchOptions::default().format(format).explain(args.explain);
     let stdout = io::stdout();
     let out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let summary = if args.input.as_os_str() == "-" {
@@ -240,10 +242,19 @@ fn score(args: ScoreArgs) -> Result<ExitCode, Error> {
         run(&args, model, input, out, options)?
     } else {
         let file = std::fs::File::open(&args.input).map_err(|e| io_error(&args.input, e))?;
-        run(&args, model, BufReader::with_capacity(1 << 16, file), out, options)?
+        run(
+            &args,
+            model,
+            BufReader::with_capacity(1 << 16, file),
+            out,
+            options,
+        )?
     };
     if args.strict && summary.errors > 0 {
-        eprintln!("bphscore: {} of {} lines are errors", summary.errors, summary.rows);
+        eprintln!(
+            "bphscore: {} of {} lines are errors",
+            summary.errors, summary.rows
+        );
         return Ok(ExitCode::from(3));
     }
     Ok(ExitCode::SUCCESS)
@@ -270,12 +281,24 @@ fn run(
 
 fn inspect(args: InspectArgs) -> Result<ExitCode, Error> {
     match &args.snapshot {
-        Some(path) => print_inspect(&Snapshot::open(path)?, &path.display().to_string(), args.json),
-        None => print_inspect(&bphscore::world::snapshot()?, "(embedded default world)", args.json),
+        Some(path) => print_inspect(
+            &Snapshot::open(path)?,
+            &path.display().to_string(),
+            args.json,
+        ),
+        None => print_inspect(
+            &bphscore::world::snapshot()?,
+            "(embedded default world)",
+            args.json,
+        ),
     }
 }
 
-fn print_inspect<S: AsRef<[u8]>>(s: &Snapshot<S>, label: &str, json: bool) -> Result<ExitCode, Error> {
+fn print_inspect<S: AsRef<[u8]>>(
+    s: &Snapshot<S>,
+    label: &str,
+    json: bool,
+) -> Result<ExitCode, Error> {
     let date = |t: i64| {
         chrono::DateTime::from_timestamp(t, 0)
             .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
@@ -308,8 +331,19 @@ fn print_inspect<S: AsRef<[u8]>>(s: &Snapshot<S>, label: &str, json: bool) -> Re
         s.checksum()
     )
     .map_err(w)?;
-    writeln!(out, "built       {} by {}", date(s.build_time()), s.created_by()).map_err(w)?;
-    writeln!(out, "as of       {}", s.as_of().map(date).unwrap_or_else(|| "unknown".into())).map_err(w)?;
+    writeln!(
+        out,
+        "built       {} by {}",
+        date(s.build_time()),
+        s.created_by()
+    )
+    .map_err(w)?;
+    writeln!(
+        out,
+        "as of       {}",
+        s.as_of().map(date).unwrap_or_else(|| "unknown".into())
+    )
+    .map_err(w)?;
     writeln!(
         out,
         "counts      {} routes, {} ASes, {} IPv4 intervals, {} IPv6 intervals, {} cells",

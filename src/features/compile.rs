@@ -86,13 +86,15 @@ pub(crate) struct Inputs {
     pub(crate) geo: Vec<(bool, u128, u128, [u8; 2])>,
     /// (v6, start, end, abuse source bit)
     pub(crate) listings: Vec<(bool, u128, u128, u8)>,
-    /// (asn, name, country, abuse source bit)
-    pub(crate) asn_listings: Vec<(u32, Option<String>, Option<[u8; 2]>, u8)>,
+    pub(crate) asn_listings: Vec<AsnListingIn>,
     /// Bits of abuse sources that are DROP lists.
     pub(crate) drop_bits: u64,
     /// Bits of abuse sources that are blocklists of addresses.
     pub(crate) list_bits: u64,
 }
+
+/// (asn, name, country, abuse source bit)
+pub(crate) type AsnListingIn = (u32, Option<String>, Option<[u8; 2]>, u8);
 
 #[derive(Debug, Clone)]
 pub(crate) struct RouteIn {
@@ -141,7 +143,8 @@ fn sweep(
     listings: &[(u128, u128, u8)],
     cells: &mut Cells,
 ) -> Vec<(u128, u32)> {
-    let mut bounds: Vec<u128> = Vec::with_capacity(2 * (routes.len() + geo.len() + listings.len()) + 1);
+    let mut bounds: Vec<u128> =
+        Vec::with_capacity(2 * (routes.len() + geo.len() + listings.len()) + 1);
     bounds.push(0);
     let mut push_range = |s: u128, e: u128| {
         bounds.push(s);
@@ -215,8 +218,12 @@ fn sweep(
             si += 1;
         }
         let cell = Cell {
-            route: route_heap.peek().map_or(NO_ROUTE, |Reverse((_, idx, _))| *idx),
-            country: geo_heap.peek().map_or(NO_COUNTRY, |Reverse((_, i, _))| geo[*i].2),
+            route: route_heap
+                .peek()
+                .map_or(NO_ROUTE, |Reverse((_, idx, _))| *idx),
+            country: geo_heap
+                .peek()
+                .map_or(NO_COUNTRY, |Reverse((_, i, _))| geo[*i].2),
             sources: mask,
         };
         let id = cells.intern(cell);
@@ -258,11 +265,10 @@ pub(crate) fn compile(inputs: Inputs) -> Tables {
             routing_source: r.source,
             ..AsEntry::default()
         });
-        if e.name.is_empty() {
-            if let Some(n) = &r.name {
+        if e.name.is_empty()
+            && let Some(n) = &r.name {
                 e.name.clone_from(n);
             }
-        }
     }
     let mut asn_drop_country: HashMap<u32, [u8; 2]> = HashMap::new();
     for (asn, name, cc, bit) in &inputs.asn_listings {
@@ -273,11 +279,10 @@ pub(crate) fn compile(inputs: Inputs) -> Tables {
         });
         e.flags |= AS_DROP;
         e.sources |= 1u64 << bit;
-        if e.name.is_empty() {
-            if let Some(n) = name {
+        if e.name.is_empty()
+            && let Some(n) = name {
                 e.name.clone_from(n);
             }
-        }
         if let Some(cc) = cc {
             asn_drop_country.insert(*asn, *cc);
         }
@@ -298,8 +303,11 @@ pub(crate) fn compile(inputs: Inputs) -> Tables {
             asn: r.asn,
             as_index: as_index[&r.asn],
             source: r.source,
-            flags: (if r.multi_origin { ROUTE_MULTI_ORIGIN } else { 0 })
-                | (if r.v6 { ROUTE_V6 } else { 0 }),
+            flags: (if r.multi_origin {
+                ROUTE_MULTI_ORIGIN
+            } else {
+                0
+            }) | (if r.v6 { ROUTE_V6 } else { 0 }),
             sources: 0,
             size: 0,
             listed: 0,
@@ -360,10 +368,7 @@ pub(crate) fn compile(inputs: Inputs) -> Tables {
         if v6 {
             tables.v6 = partition;
         } else {
-            tables.v4 = partition
-                .into_iter()
-                .map(|(s, c)| (s as u32, c))
-                .collect();
+            tables.v4 = partition.into_iter().map(|(s, c)| (s as u32, c)).collect();
         }
     }
 
@@ -422,8 +427,14 @@ mod tests {
     #[test]
     fn more_specific_wins_and_space_is_not_double_counted() {
         let inputs = Inputs {
-            routes: vec![route(0x0a000000, 0x0a00ffff, 1), route(0x0a000100, 0x0a0001ff, 1)],
-            listings: vec![(false, 0x0a000100, 0x0a000103, 0), (false, 0x0a000000, 0x0a000000, 0)],
+            routes: vec![
+                route(0x0a000000, 0x0a00ffff, 1),
+                route(0x0a000100, 0x0a0001ff, 1),
+            ],
+            listings: vec![
+                (false, 0x0a000100, 0x0a000103, 0),
+                (false, 0x0a000000, 0x0a000000, 0),
+            ],
             list_bits: 1,
             ..Inputs::default()
         };

@@ -118,9 +118,7 @@ impl Feature {
             | Feature::AsDropShare
             | Feature::AsnDrop
             | Feature::AsLog2Announced => Scope::As,
-            Feature::PrefixAbuseDensity | Feature::PrefixInDrop | Feature::IpListed => {
-                Scope::Block
-            }
+            Feature::PrefixAbuseDensity | Feature::PrefixInDrop | Feature::IpListed => Scope::Block,
         }
     }
 
@@ -139,19 +137,23 @@ impl Feature {
                 format!("{} of the AS's announced space is blocklisted", pct(value))
             }
             Feature::AsDropShare => {
-                format!("{} of the AS's announced space is on Spamhaus DROP", pct(value))
+                format!(
+                    "{} of the AS's announced space is on Spamhaus DROP",
+                    pct(value)
+                )
             }
             Feature::AsnDrop if value >= 1.0 => "the AS is on Spamhaus ASN-DROP".to_owned(),
-            Feature::AsnDrop => format!("{:.0}% of the space belongs to ASes on Spamhaus ASN-DROP", value * 100.0),
-            Feature::AsLog2Announced => format!(
-                "the AS announces about 2^{value:.1} addresses (IPv4 equivalent)"
+            Feature::AsnDrop => format!(
+                "{:.0}% of the space belongs to ASes on Spamhaus ASN-DROP",
+                value * 100.0
             ),
+            Feature::AsLog2Announced => {
+                format!("the AS announces about 2^{value:.1} addresses (IPv4 equivalent)")
+            }
             Feature::PrefixAbuseDensity => {
                 format!("{} of the matched prefix is blocklisted", pct(value))
             }
-            Feature::PrefixInDrop if value >= 1.0 => {
-                "the block is on Spamhaus DROP".to_owned()
-            }
+            Feature::PrefixInDrop if value >= 1.0 => "the block is on Spamhaus DROP".to_owned(),
             Feature::PrefixInDrop => {
                 format!("{} of the block is on Spamhaus DROP", pct(value))
             }

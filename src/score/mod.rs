@@ -15,8 +15,8 @@ use ipnetwork::IpNetwork;
 pub use model::{MODEL_FORMAT_VERSION, Model, Thresholds, Transform};
 
 use crate::error::Result;
-use crate::features::{FEATURE_COUNT, Feature, FeatureVector, Scope};
 use crate::features::compile::NO_ROUTE;
+use crate::features::{FEATURE_COUNT, Feature, FeatureVector, Scope};
 use crate::snapshot::{self, AsView, CellView, RouteView, Snapshot};
 use crate::source::SourceInfo;
 use crate::subject::{Asn, Country, Subject};
@@ -80,7 +80,9 @@ impl fmt::Display for Class {
 /// assert!("x".parse::<bphscore::Class>().unwrap_err().to_string().contains("bulletproof"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown class {0:?}; expected bulletproof, bph-reseller, abused-legitimate, clean or unknown")]
+#[error(
+    "unknown class {0:?}; expected bulletproof, bph-reseller, abused-legitimate, clean or unknown"
+)]
 pub struct ParseClassError(String);
 
 impl std::str::FromStr for Class {
@@ -149,7 +151,13 @@ impl Reason<'_> {
 
 impl fmt::Display for Reason<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}={} ({:+.2})", self.feature, fmt_value(self.value), self.contribution)
+        write!(
+            f,
+            "{}={} ({:+.2})",
+            self.feature,
+            fmt_value(self.value),
+            self.contribution
+        )
     }
 }
 
@@ -244,7 +252,10 @@ pub struct Detector<S = Vec<u8>> {
 impl Detector<Vec<u8>> {
     /// The embedded default world with the default model: no files, no network.
     pub fn default_world() -> Result<Self> {
-        Ok(Detector::new(crate::world::snapshot()?, Model::default_model()))
+        Ok(Detector::new(
+            crate::world::snapshot()?,
+            Model::default_model(),
+        ))
     }
 }
 
@@ -263,7 +274,11 @@ struct Accumulator {
 
 impl Accumulator {
     fn credit(&mut self, as_index: u32, w: f64) {
-        if let Some(c) = self.candidates.iter_mut().find(|c| c.1 > 0.0 && c.0 == as_index) {
+        if let Some(c) = self
+            .candidates
+            .iter_mut()
+            .find(|c| c.1 > 0.0 && c.0 == as_index)
+        {
             c.1 += w;
             return;
         }
@@ -271,11 +286,10 @@ impl Accumulator {
             .candidates
             .iter_mut()
             .min_by(|a, b| a.1.total_cmp(&b.1));
-        if let Some(slot) = slot {
-            if slot.1 < w {
+        if let Some(slot) = slot
+            && slot.1 < w {
                 *slot = (as_index, w);
             }
-        }
     }
 
     fn top(&self) -> Option<u32> {
@@ -323,7 +337,13 @@ impl<S: AsRef<[u8]>> Detector<S> {
 
     fn as_features(&self, a: &AsView<'_>, x: &mut FeatureVector) {
         let announced = a.announced_v4 as f64 + 256.0 * a.announced_v6 as f64;
-        let ratio = |n: f64| if announced > 0.0 { (n / announced).min(1.0) } else { 0.0 };
+        let ratio = |n: f64| {
+            if announced > 0.0 {
+                (n / announced).min(1.0)
+            } else {
+                0.0
+            }
+        };
         x.set(
             Feature::AsAbuseDensity,
             ratio(a.listed_v4 as f64 + 256.0 * a.listed_v6 as f64),
@@ -339,14 +359,21 @@ impl<S: AsRef<[u8]>> Detector<S> {
     fn cell_features(&self, cell: &CellView, route: Option<&RouteView>, x: &mut FeatureVector) {
         let (list, drop, _) = self.snapshot.masks();
         if let Some(r) = route {
-            let density = if r.size > 0 { r.listed as f64 / r.size as f64 } else { 0.0 };
+            let density = if r.size > 0 {
+                r.listed as f64 / r.size as f64
+            } else {
+                0.0
+            };
             x.set(Feature::PrefixAbuseDensity, density.min(1.0));
         }
         x.set(
             Feature::PrefixInDrop,
             if cell.sources & drop != 0 { 1.0 } else { 0.0 },
         );
-        x.set(Feature::IpListed, f64::from((cell.sources & list).count_ones()));
+        x.set(
+            Feature::IpListed,
+            f64::from((cell.sources & list).count_ones()),
+        );
     }
 
     /// Scores one address.
@@ -414,7 +441,11 @@ impl<S: AsRef<[u8]>> Detector<S> {
         let (start, v6) = snapshot::ip_to_u128(net.network());
         let bits = if v6 { 128 } else { 32 };
         let host = bits - u32::from(net.prefix());
-        let end = if host >= 128 { u128::MAX } else { start | ((1u128 << host) - 1) };
+        let end = if host >= 128 {
+            u128::MAX
+        } else {
+            start | ((1u128 << host) - 1)
+        };
         let mut acc = Accumulator::default();
         let n = self.snapshot.interval_count(v6);
         let mut i = self.snapshot.locate(start, v6);

@@ -121,9 +121,8 @@ impl Model {
     /// The shipped default model (`models/default.json`, embedded).
     pub fn default_model() -> Model {
         // The embedded file is checked by the test suite.
-        Model::from_json(DEFAULT_MODEL, "models/default.json").unwrap_or_else(|e| {
-            unreachable!("the embedded default model is invalid: {e}")
-        })
+        Model::from_json(DEFAULT_MODEL, "models/default.json")
+            .unwrap_or_else(|e| unreachable!("the embedded default model is invalid: {e}"))
     }
 
     /// Loads a model file.
@@ -141,10 +140,16 @@ impl Model {
     /// Parses a model from JSON text; `name` labels errors.
     pub fn from_json(text: &str, name: &str) -> Result<Model> {
         let raw: RawModel = serde_json::from_str(text).map_err(|e| {
-            Error::model(name, format!("line {} column {}: {e}", e.line(), e.column()))
+            Error::model(
+                name,
+                format!("line {} column {}: {e}", e.line(), e.column()),
+            )
         })?;
         if raw.format != "bphscore-model" {
-            return Err(Error::model(name, format!("not a bphscore model (format {:?})", raw.format)));
+            return Err(Error::model(
+                name,
+                format!("not a bphscore model (format {:?})", raw.format),
+            ));
         }
         if raw.format_version != MODEL_FORMAT_VERSION {
             return Err(Error::model(
@@ -156,7 +161,13 @@ impl Model {
             ));
         }
         if raw.kind != "logistic" {
-            return Err(Error::model(name, format!("unsupported model kind {:?}; this build scores \"logistic\" models", raw.kind)));
+            return Err(Error::model(
+                name,
+                format!(
+                    "unsupported model kind {:?}; this build scores \"logistic\" models",
+                    raw.kind
+                ),
+            ));
         }
         let mut weights = [f64::NAN; FEATURE_COUNT];
         let mut transforms = [Transform::Identity; FEATURE_COUNT];
@@ -165,7 +176,10 @@ impl Model {
                 .parse()
                 .map_err(|e| Error::model(name, format!("{e}")))?;
             if !f.weight.is_finite() {
-                return Err(Error::model(name, format!("feature {fname:?} has a non-finite weight")));
+                return Err(Error::model(
+                    name,
+                    format!("feature {fname:?} has a non-finite weight"),
+                ));
             }
             weights[feature.index()] = f.weight;
             transforms[feature.index()] = f.transform;
@@ -178,13 +192,22 @@ impl Model {
         if !missing.is_empty() {
             return Err(Error::model(
                 name,
-                format!("missing feature(s) {}; give every feature of the schema a weight (0 to ignore it)", missing.join(", ")),
+                format!(
+                    "missing feature(s) {}; give every feature of the schema a weight (0 to ignore it)",
+                    missing.join(", ")
+                ),
             ));
         }
         let t = raw.thresholds;
         let valid = |v: f64| v.is_finite() && v > 0.0 && v < 1.0;
-        if !valid(t.bulletproof) || !valid(t.abused_legitimate) || t.abused_legitimate > t.bulletproof {
-            return Err(Error::model(name, "thresholds must lie in (0, 1) with abused_legitimate <= bulletproof"));
+        if !valid(t.bulletproof)
+            || !valid(t.abused_legitimate)
+            || t.abused_legitimate > t.bulletproof
+        {
+            return Err(Error::model(
+                name,
+                "thresholds must lie in (0, 1) with abused_legitimate <= bulletproof",
+            ));
         }
         if !raw.intercept.is_finite() {
             return Err(Error::model(name, "the intercept is not finite"));
@@ -297,11 +320,22 @@ mod tests {
         let err = Model::from_json(&missing, "m").unwrap_err().to_string();
         assert!(err.contains("missing feature(s) as_abuse_density"), "{err}");
         let extra = model_with(&(all_features() + ",\"x\":{\"weight\":1}"), "");
-        assert!(Model::from_json(&extra, "m").unwrap_err().to_string().contains("unknown feature \"x\""));
+        assert!(
+            Model::from_json(&extra, "m")
+                .unwrap_err()
+                .to_string()
+                .contains("unknown feature \"x\"")
+        );
         let unknown_field = model_with(&all_features(), ",\"bogus\":1");
         assert!(Model::from_json(&unknown_field, "m").is_err());
-        let newer = model_with(&all_features(), "").replace("\"format_version\":1", "\"format_version\":2");
-        assert!(Model::from_json(&newer, "m").unwrap_err().to_string().contains("version 2 is not supported"));
+        let newer =
+            model_with(&all_features(), "").replace("\"format_version\":1", "\"format_version\":2");
+        assert!(
+            Model::from_json(&newer, "m")
+                .unwrap_err()
+                .to_string()
+                .contains("version 2 is not supported")
+        );
         let err = Model::from_json("{", "m.json").unwrap_err().to_string();
         assert!(err.starts_with("model m.json: line 1"), "{err}");
     }

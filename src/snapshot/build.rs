@@ -70,14 +70,13 @@ impl std::str::FromStr for SourceSpec {
     type Err = std::convert::Infallible;
 
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        if let Some((f, p)) = s.split_once(':') {
-            if let Ok(format) = f.parse::<Format>() {
+        if let Some((f, p)) = s.split_once(':')
+            && let Ok(format) = f.parse::<Format>() {
                 return Ok(SourceSpec {
                     format: Some(format),
                     path: p.into(),
                 });
             }
-        }
         Ok(SourceSpec {
             format: None,
             path: s.into(),
@@ -127,19 +126,29 @@ impl SnapshotBuilder {
     /// builder.build()?.write("world.bph")?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn add_path(&mut self, path: impl AsRef<Path>, format: Option<Format>) -> Result<&SourceInfo> {
+    pub fn add_path(
+        &mut self,
+        path: impl AsRef<Path>,
+        format: Option<Format>,
+    ) -> Result<&SourceInfo> {
         let path = path.as_ref();
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let name = path
-            .file_name()
-            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         self.add_reader(&name, format, file)
     }
 
     /// Adds a source read from `reader`. `name` labels it in errors and in
     /// the snapshot (a `YYYYMMDD` in it dates the data when the content
     /// does not).
-    pub fn add_reader(&mut self, name: &str, format: Option<Format>, reader: impl Read) -> Result<&SourceInfo> {
+    pub fn add_reader(
+        &mut self,
+        name: &str,
+        format: Option<Format>,
+        reader: impl Read,
+    ) -> Result<&SourceInfo> {
         let opened = source::open(name, reader, format, self.limits)?;
         let format = opened.format;
         let kind = format.kind();
@@ -147,7 +156,9 @@ impl SnapshotBuilder {
             SourceKind::Blocklist | SourceKind::Drop | SourceKind::AsnDrop => {
                 if self.abuse_sources >= 64 {
                     return Err(Error::Build {
-                        message: format!("{name}: a snapshot holds at most 64 abuse sources; merge lists first"),
+                        message: format!(
+                            "{name}: a snapshot holds at most 64 abuse sources; merge lists first"
+                        ),
                     });
                 }
                 Some(self.abuse_sources as u8)
@@ -188,13 +199,15 @@ impl SnapshotBuilder {
             skipped,
         };
         drop(digest);
-        if info.bytes > 0 {
-            if let Some(dup) = self.sources.iter().find(|s| s.sha256 == info.sha256) {
+        if info.bytes > 0
+            && let Some(dup) = self.sources.iter().find(|s| s.sha256 == info.sha256) {
                 return Err(Error::Build {
-                    message: format!("{name} has the same content as {} (SHA-256 {}); each source may be added once", dup.name, info.sha256),
+                    message: format!(
+                        "{name} has the same content as {} (SHA-256 {}); each source may be added once",
+                        dup.name, info.sha256
+                    ),
                 });
             }
-        }
         if let Some(bit) = bit {
             self.abuse_sources += 1;
             match kind {

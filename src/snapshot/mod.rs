@@ -170,7 +170,11 @@ pub(crate) fn largest_block(start: u128, end: u128, ip: u128, v6: bool) -> (u128
     let bits = family_bits(v6);
     let fits = |len: u32| {
         let host = bits - len;
-        let mask = if host >= 128 { u128::MAX } else { (1u128 << host) - 1 };
+        let mask = if host >= 128 {
+            u128::MAX
+        } else {
+            (1u128 << host) - 1
+        };
         let net = ip & !mask;
         (net >= start && (net | mask) <= end).then_some(net)
     };
@@ -273,7 +277,10 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         let meta: Meta = serde_json::from_slice(&bytes[meta_range.clone()])
             .map_err(|e| err(meta_range.start, format!("invalid metadata: {e}")))?;
         if meta.version != VERSION || meta.format != "bphscore-snapshot" {
-            return Err(err(meta_range.start, "metadata does not describe a version 1 snapshot".into()));
+            return Err(err(
+                meta_range.start,
+                "metadata does not describe a version 1 snapshot".into(),
+            ));
         }
         let mut bit_source = Vec::new();
         let (mut list_mask, mut drop_mask, mut asn_drop_mask) = (0u64, 0u64, 0u64);
@@ -296,7 +303,10 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         let exact = |id: u32, unit: usize, what: &str| -> Result<usize> {
             let l = len(id);
             if l % unit != 0 {
-                return Err(err(sections[id as usize].start, format!("{what} section length {l} is not a multiple of {unit}")));
+                return Err(err(
+                    sections[id as usize].start,
+                    format!("{what} section length {l} is not a multiple of {unit}"),
+                ));
             }
             Ok(l / unit)
         };
@@ -308,14 +318,23 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         if n4 == 0 || n6 == 0 || ncells == 0 {
             return Err(err(HEADER_LEN, "empty partition".into()));
         }
-        for (id, n, what) in [(SEC_V4_CELLS, n4, "IPv4 cells"), (SEC_V6_CELLS, n6, "IPv6 cells")] {
+        for (id, n, what) in [
+            (SEC_V4_CELLS, n4, "IPv4 cells"),
+            (SEC_V6_CELLS, n6, "IPv6 cells"),
+        ] {
             if len(id) != n * 4 {
-                return Err(err(sections[id as usize].start, format!("{what} do not match the starts")));
+                return Err(err(
+                    sections[id as usize].start,
+                    format!("{what} do not match the starts"),
+                ));
             }
         }
         for id in [SEC_V4_INDEX, SEC_V6_INDEX] {
             if len(id) != INDEX_ENTRIES * 4 {
-                return Err(err(sections[id as usize].start, "index has the wrong length".into()));
+                return Err(err(
+                    sections[id as usize].start,
+                    "index has the wrong length".into(),
+                ));
             }
         }
         let counts = Counts {
@@ -350,26 +369,51 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         // Partitions: start at 0, strictly increasing, valid cells, exact entry points.
         for v6 in [false, true] {
             let (starts_id, cells_id, index_id, n) = if v6 {
-                (SEC_V6_STARTS, SEC_V6_CELLS, SEC_V6_INDEX, self.counts.v6_intervals)
+                (
+                    SEC_V6_STARTS,
+                    SEC_V6_CELLS,
+                    SEC_V6_INDEX,
+                    self.counts.v6_intervals,
+                )
             } else {
-                (SEC_V4_STARTS, SEC_V4_CELLS, SEC_V4_INDEX, self.counts.v4_intervals)
+                (
+                    SEC_V4_STARTS,
+                    SEC_V4_CELLS,
+                    SEC_V4_INDEX,
+                    self.counts.v4_intervals,
+                )
             };
             let starts = &b[self.sections[starts_id as usize].clone()];
             let cells = &b[self.sections[cells_id as usize].clone()];
             let index = &b[self.sections[index_id as usize].clone()];
-            let start_at = |i: usize| if v6 { u128_at(starts, i * 16) } else { u128::from(u32_at(starts, i * 4)) };
+            let start_at = |i: usize| {
+                if v6 {
+                    u128_at(starts, i * 16)
+                } else {
+                    u128::from(u32_at(starts, i * 4))
+                }
+            };
             if start_at(0) != 0 {
-                return Err(err(self.sections[starts_id as usize].start, "partition does not start at address 0".into()));
+                return Err(err(
+                    self.sections[starts_id as usize].start,
+                    "partition does not start at address 0".into(),
+                ));
             }
             let mut prev = 0u128;
             for i in 0..n {
                 let s = start_at(i);
                 if i > 0 && s <= prev {
-                    return Err(err(self.sections[starts_id as usize].start + i * if v6 { 16 } else { 4 }, "interval starts are not increasing".into()));
+                    return Err(err(
+                        self.sections[starts_id as usize].start + i * if v6 { 16 } else { 4 },
+                        "interval starts are not increasing".into(),
+                    ));
                 }
                 prev = s;
                 if u32_at(cells, i * 4) as usize >= self.counts.cells {
-                    return Err(err(self.sections[cells_id as usize].start + i * 4, "cell index out of range".into()));
+                    return Err(err(
+                        self.sections[cells_id as usize].start + i * 4,
+                        "cell index out of range".into(),
+                    ));
                 }
             }
             let shift = if v6 { 112 } else { 16 };
@@ -382,26 +426,41 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
                     i >= n || start_at(i) > at || (i + 1 < n && start_at(i + 1) <= at)
                 };
                 if bad {
-                    return Err(err(self.sections[index_id as usize].start + k * 4, "index entry is wrong".into()));
+                    return Err(err(
+                        self.sections[index_id as usize].start + k * 4,
+                        "index entry is wrong".into(),
+                    ));
                 }
             }
         }
         for i in 0..self.counts.cells {
             let c = self.cell(i);
-            if (c.route != NO_ROUTE && c.route as usize >= self.counts.routes) || c.sources & !all_bits != 0 {
-                return Err(err(self.sections[SEC_CELLS as usize].start + i * CELL_LEN, "cell refers to a missing route or source".into()));
+            if (c.route != NO_ROUTE && c.route as usize >= self.counts.routes)
+                || c.sources & !all_bits != 0
+            {
+                return Err(err(
+                    self.sections[SEC_CELLS as usize].start + i * CELL_LEN,
+                    "cell refers to a missing route or source".into(),
+                ));
             }
         }
         for i in 0..self.counts.routes {
             let r = self.route(i as u32);
-            let max = if r.is_v6() { u128::MAX } else { u128::from(u32::MAX) };
+            let max = if r.is_v6() {
+                u128::MAX
+            } else {
+                u128::from(u32::MAX)
+            };
             if r.as_index as usize >= self.counts.ases
                 || r.start > r.end
                 || r.end > max
                 || r.sources & !all_bits != 0
                 || usize::from(r.source) >= nsources
             {
-                return Err(err(self.sections[SEC_ROUTES as usize].start + i * ROUTE_LEN, "invalid route record".into()));
+                return Err(err(
+                    self.sections[SEC_ROUTES as usize].start + i * ROUTE_LEN,
+                    "invalid route record".into(),
+                ));
             }
         }
         let strings = &b[self.sections[SEC_STRINGS as usize].clone()];
@@ -419,9 +478,13 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
                 || prev_asn.is_some_and(|p| p >= asn)
                 || sources & !all_bits != 0
                 || (routing != NO_SOURCE && usize::from(routing) >= nsources)
-                || Country::from_bytes([ases[o + 12], ases[o + 13]]).is_none() && ases[o + 12..o + 14] != [0, 0]
+                || Country::from_bytes([ases[o + 12], ases[o + 13]]).is_none()
+                    && ases[o + 12..o + 14] != [0, 0]
             {
-                return Err(err(self.sections[SEC_ASES as usize].start + o, "invalid AS record".into()));
+                return Err(err(
+                    self.sections[SEC_ASES as usize].start + o,
+                    "invalid AS record".into(),
+                ));
             }
             prev_asn = Some(asn);
         }
@@ -497,9 +560,19 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
     #[inline]
     pub(crate) fn locate(&self, ip: u128, v6: bool) -> usize {
         let (index, starts, width, shift) = if v6 {
-            (self.section(SEC_V6_INDEX), self.section(SEC_V6_STARTS), 16usize, 112)
+            (
+                self.section(SEC_V6_INDEX),
+                self.section(SEC_V6_STARTS),
+                16usize,
+                112,
+            )
         } else {
-            (self.section(SEC_V4_INDEX), self.section(SEC_V4_STARTS), 4usize, 16)
+            (
+                self.section(SEC_V4_INDEX),
+                self.section(SEC_V4_STARTS),
+                4usize,
+                16,
+            )
         };
         let t = (ip >> shift) as usize;
         let mut lo = u32_at(index, t * 4) as usize;
@@ -529,21 +602,33 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             let starts = self.section(SEC_V6_STARTS);
             let n = self.counts.v6_intervals;
             let s = u128_at(starts, i * 16);
-            let e = if i + 1 < n { u128_at(starts, (i + 1) * 16) - 1 } else { u128::MAX };
+            let e = if i + 1 < n {
+                u128_at(starts, (i + 1) * 16) - 1
+            } else {
+                u128::MAX
+            };
             let c = u32_at(self.section(SEC_V6_CELLS), i * 4) as usize;
             (s, e, self.cell(c))
         } else {
             let starts = self.section(SEC_V4_STARTS);
             let n = self.counts.v4_intervals;
             let s = u128::from(u32_at(starts, i * 4));
-            let e = if i + 1 < n { u128::from(u32_at(starts, (i + 1) * 4)) - 1 } else { u128::from(u32::MAX) };
+            let e = if i + 1 < n {
+                u128::from(u32_at(starts, (i + 1) * 4)) - 1
+            } else {
+                u128::from(u32::MAX)
+            };
             let c = u32_at(self.section(SEC_V4_CELLS), i * 4) as usize;
             (s, e, self.cell(c))
         }
     }
 
     pub(crate) fn interval_count(&self, v6: bool) -> usize {
-        if v6 { self.counts.v6_intervals } else { self.counts.v4_intervals }
+        if v6 {
+            self.counts.v6_intervals
+        } else {
+            self.counts.v4_intervals
+        }
     }
 
     #[inline]
@@ -658,7 +743,10 @@ fn validate_frame(b: &[u8], name: &str) -> Result<(i64, u32, [Range<usize>; SECT
     if file_len != b.len() as u64 {
         return Err(err(
             b.len().min(24),
-            &format!("file is {} bytes but its header says {file_len}: truncated or padded", b.len()),
+            &format!(
+                "file is {} bytes but its header says {file_len}: truncated or padded",
+                b.len()
+            ),
         ));
     }
     let trailer = b.len() - TRAILER_LEN;
@@ -668,7 +756,12 @@ fn validate_frame(b: &[u8], name: &str) -> Result<(i64, u32, [Range<usize>; SECT
     let stored = u32_at(b, trailer + 8);
     let actual = crc32fast::hash(&b[..trailer]);
     if stored != actual {
-        return Err(err(trailer + 8, &format!("checksum mismatch (stored {stored:08x}, computed {actual:08x}): the file is corrupted")));
+        return Err(err(
+            trailer + 8,
+            &format!(
+                "checksum mismatch (stored {stored:08x}, computed {actual:08x}): the file is corrupted"
+            ),
+        ));
     }
     let build_time = u64_at(b, 16) as i64;
     let count = u32_at(b, 32) as usize;
@@ -711,7 +804,9 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
     tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
-    tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io(tmp.path(), e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     // Make the rename itself durable.
     if let Ok(d) = File::open(dir) {

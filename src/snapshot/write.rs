@@ -4,7 +4,7 @@ use super::format::*;
 use crate::features::compile::Tables;
 
 fn pad16(buf: &mut Vec<u8>) {
-    while buf.len() % 16 != 0 {
+    while !buf.len().is_multiple_of(16) {
         buf.push(0);
     }
 }
@@ -31,15 +31,33 @@ pub(crate) fn encode(tables: &Tables, meta_json: &[u8], build_time: i64) -> Vec<
 
     let v4_starts: Vec<u32> = tables.v4.iter().map(|p| p.0).collect();
     let idx = entry_points(&v4_starts, |k| (k as u32) << 16);
-    sections.push((SEC_V4_INDEX, idx.iter().flat_map(|v| v.to_le_bytes()).collect()));
-    sections.push((SEC_V4_STARTS, v4_starts.iter().flat_map(|v| v.to_le_bytes()).collect()));
-    sections.push((SEC_V4_CELLS, tables.v4.iter().flat_map(|p| p.1.to_le_bytes()).collect()));
+    sections.push((
+        SEC_V4_INDEX,
+        idx.iter().flat_map(|v| v.to_le_bytes()).collect(),
+    ));
+    sections.push((
+        SEC_V4_STARTS,
+        v4_starts.iter().flat_map(|v| v.to_le_bytes()).collect(),
+    ));
+    sections.push((
+        SEC_V4_CELLS,
+        tables.v4.iter().flat_map(|p| p.1.to_le_bytes()).collect(),
+    ));
 
     let v6_starts: Vec<u128> = tables.v6.iter().map(|p| p.0).collect();
     let idx = entry_points(&v6_starts, |k| (k as u128) << 112);
-    sections.push((SEC_V6_INDEX, idx.iter().flat_map(|v| v.to_le_bytes()).collect()));
-    sections.push((SEC_V6_STARTS, v6_starts.iter().flat_map(|v| v.to_le_bytes()).collect()));
-    sections.push((SEC_V6_CELLS, tables.v6.iter().flat_map(|p| p.1.to_le_bytes()).collect()));
+    sections.push((
+        SEC_V6_INDEX,
+        idx.iter().flat_map(|v| v.to_le_bytes()).collect(),
+    ));
+    sections.push((
+        SEC_V6_STARTS,
+        v6_starts.iter().flat_map(|v| v.to_le_bytes()).collect(),
+    ));
+    sections.push((
+        SEC_V6_CELLS,
+        tables.v6.iter().flat_map(|p| p.1.to_le_bytes()).collect(),
+    ));
 
     let mut cells = Vec::with_capacity(tables.cells.len() * CELL_LEN);
     for c in &tables.cells {

@@ -64,21 +64,23 @@ pub(crate) fn parse_asn(name: &str, n: u64, line: &str) -> Result<Option<Record>
         return Err(Error::parse(
             name,
             n,
-            format!("expected start,end,asn,org but found {} field(s)", fields.len()),
+            format!(
+                "expected start,end,asn,org but found {} field(s)",
+                fields.len()
+            ),
         ));
     }
     // A header line, as some re-publishers add one.
-    if fields[0].trim().eq_ignore_ascii_case("start") || fields[0].trim().eq_ignore_ascii_case("ip_range_start") {
+    if fields[0].trim().eq_ignore_ascii_case("start")
+        || fields[0].trim().eq_ignore_ascii_case("ip_range_start")
+    {
         return Ok(None);
     }
     let range = range(name, n, &fields[0], &fields[1])?;
     let origin: Asn = fields[2]
         .parse()
         .map_err(|_| Error::parse(name, n, format!("invalid AS number {:?}", fields[2])))?;
-    let as_name = fields[3..]
-        .join(",")
-        .trim()
-        .to_owned();
+    let as_name = fields[3..].join(",").trim().to_owned();
     Ok(Some(Record::Route {
         range,
         origin,
@@ -96,7 +98,10 @@ pub(crate) fn parse_country(name: &str, n: u64, line: &str) -> Result<Option<Rec
         return Err(Error::parse(
             name,
             n,
-            format!("expected start,end,country_code but found {} field(s)", fields.len()),
+            format!(
+                "expected start,end,country_code but found {} field(s)",
+                fields.len()
+            ),
         ));
     }
     if fields[0].trim().eq_ignore_ascii_case("start") {
@@ -124,7 +129,9 @@ mod tests {
     fn asn_lines() {
         let r = parse_asn("f", 1, "192.0.2.0,192.0.2.255,64500,\"EXAMPLE, Ltd\"").unwrap();
         match r {
-            Some(Record::Route { origin, as_name, .. }) => {
+            Some(Record::Route {
+                origin, as_name, ..
+            }) => {
                 assert_eq!(origin.get(), 64500);
                 assert_eq!(as_name.as_deref(), Some("EXAMPLE, Ltd"));
             }

@@ -137,11 +137,7 @@ impl<R: BufRead> LineReader<R> {
                 limit: limit.0,
             };
         }
-        Error::parse(
-            &self.name,
-            self.line + 1,
-            format!("read error: {e}"),
-        )
+        Error::parse(&self.name, self.line + 1, format!("read error: {e}"))
     }
 }
 
@@ -165,8 +161,12 @@ mod tests {
     #[test]
     fn crlf_and_last_line_without_newline() {
         let got = all(b"a\r\nb\n\nc", 10);
-        let want: Vec<Result<String, String>> =
-            vec![Ok("a".into()), Ok("b".into()), Ok("".into()), Ok("c".into())];
+        let want: Vec<Result<String, String>> = vec![
+            Ok("a".into()),
+            Ok("b".into()),
+            Ok("".into()),
+            Ok("c".into()),
+        ];
         assert_eq!(got, want);
     }
 
@@ -184,6 +184,9 @@ mod tests {
     #[test]
     fn invalid_utf8_names_the_line() {
         let got = all(b"ok\n\xff\xfe\n", 8);
-        assert_eq!(got[1], Err("t:2: invalid UTF-8 at byte 0 of the line".to_owned()));
+        assert_eq!(
+            got[1],
+            Err("t:2: invalid UTF-8 at byte 0 of the line".to_owned())
+        );
     }
 }

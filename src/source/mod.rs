@@ -40,8 +40,8 @@ use sha2::{Digest, Sha256};
 use crate::error::Error;
 use crate::subject::{Asn, Country};
 
-pub(crate) use lines::LineReader;
 use lines::DecompressedLimit;
+pub(crate) use lines::LineReader;
 
 /// A published input format.
 ///
@@ -137,7 +137,10 @@ impl Format {
         let whole = if head.ends_with(b"\n") {
             usize::MAX
         } else {
-            text.lines().filter(|l| !l.trim().is_empty()).count().saturating_sub(1)
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .count()
+                .saturating_sub(1)
         };
         let mut seen_semicolon = false;
         let mut seen_hash = false;
@@ -147,7 +150,10 @@ impl Format {
             }
             if line.starts_with('{') {
                 let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
-                    return Err(format!("a line starts with '{{' but is not JSON: {}", clip(line)));
+                    return Err(format!(
+                        "a line starts with '{{' but is not JSON: {}",
+                        clip(line)
+                    ));
                 };
                 if v.get("cidr").is_some() {
                     return Ok(Format::DropJson);
@@ -165,11 +171,10 @@ impl Format {
                 seen_hash = true;
                 continue;
             }
-            if let Some((left, right)) = line.split_once(';') {
-                if left.trim().parse::<IpNetwork>().is_ok() && right.trim().starts_with("SBL") {
+            if let Some((left, right)) = line.split_once(';')
+                && left.trim().parse::<IpNetwork>().is_ok() && right.trim().starts_with("SBL") {
                     return Ok(Format::DropText);
                 }
-            }
             let tabs: Vec<&str> = line.split('\t').collect();
             if tabs.len() == 3 && tabs[0].parse::<IpAddr>().is_ok() {
                 return Ok(Format::Pfx2as);
@@ -180,10 +185,17 @@ impl Format {
                     && fields[0].parse::<IpAddr>().is_ok()
                     && fields[1].parse::<IpAddr>().is_ok()
                 {
-                    if fields.len() == 3 && fields[2].len() == 2 && fields[2].chars().all(|c| c.is_ascii_alphabetic()) {
+                    if fields.len() == 3
+                        && fields[2].len() == 2
+                        && fields[2].chars().all(|c| c.is_ascii_alphabetic())
+                    {
                         return Ok(Format::IplocationCountry);
                     }
-                    if fields[2].trim_start_matches(['A', 'S', 'a', 's']).parse::<u32>().is_ok() {
+                    if fields[2]
+                        .trim_start_matches(['A', 'S', 'a', 's'])
+                        .parse::<u32>()
+                        .is_ok()
+                    {
                         return Ok(Format::IplocationAsn);
                     }
                 }
@@ -399,7 +411,11 @@ impl LastAddress for IpNetwork {
             IpNetwork::V4(n) => IpAddr::V4(n.broadcast()),
             IpNetwork::V6(n) => {
                 let host_bits = 128 - u32::from(n.prefix());
-                let mask = if host_bits == 128 { u128::MAX } else { (1u128 << host_bits) - 1 };
+                let mask = if host_bits == 128 {
+                    u128::MAX
+                } else {
+                    (1u128 << host_bits) - 1
+                };
                 IpAddr::V6((u128::from(n.network()) | mask).into())
             }
         }
@@ -681,7 +697,10 @@ pub(crate) fn open<'a>(
 
 fn peek<'r>(reader: &'r mut Box<dyn BufRead + '_>, name: &str) -> Result<&'r [u8], Error> {
     reader.fill_buf().map_err(|e| {
-        if let Some(limit) = e.get_ref().and_then(|i| i.downcast_ref::<DecompressedLimit>()) {
+        if let Some(limit) = e
+            .get_ref()
+            .and_then(|i| i.downcast_ref::<DecompressedLimit>())
+        {
             Error::Limit {
                 source_name: name.to_owned(),
                 line: 0,
@@ -705,11 +724,10 @@ pub(crate) fn date_from_name(name: &str) -> Option<i64> {
         let bounded_right = i + 8 == bytes.len() || !bytes[i + 8].is_ascii_digit();
         if bounded_left && bounded_right && window.iter().all(u8::is_ascii_digit) {
             let s = std::str::from_utf8(window).ok()?;
-            if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y%m%d") {
-                if (1990..=2200).contains(&chrono::Datelike::year(&d)) {
+            if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y%m%d")
+                && (1990..=2200).contains(&chrono::Datelike::year(&d)) {
                     return d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp());
                 }
-            }
         }
         i += 1;
     }
@@ -760,7 +778,9 @@ impl SourceInfo {
 
     /// The date as RFC 3339 text, or `unknown`.
     pub fn date_text(&self) -> String {
-        self.date.map(format_date).unwrap_or_else(|| "unknown".to_owned())
+        self.date
+            .map(format_date)
+            .unwrap_or_else(|| "unknown".to_owned())
     }
 }
 
@@ -783,14 +803,32 @@ mod tests {
     #[test]
     fn detection_table() {
         let cases: &[(&str, Option<Format>)] = &[
-            ("1.0.0.0,1.0.0.255,64500,EXAMPLE\n", Some(Format::IplocationAsn)),
-            ("2001:db8::,2001:db8::ffff,64500,\"A, B\"\n", Some(Format::IplocationAsn)),
+            (
+                "1.0.0.0,1.0.0.255,64500,EXAMPLE\n",
+                Some(Format::IplocationAsn),
+            ),
+            (
+                "2001:db8::,2001:db8::ffff,64500,\"A, B\"\n",
+                Some(Format::IplocationAsn),
+            ),
             ("1.0.0.0,1.0.0.255,NL\n", Some(Format::IplocationCountry)),
             ("198.18.0.0\t20\t64502_64503\n", Some(Format::Pfx2as)),
-            ("{\"cidr\":\"198.18.0.0/21\",\"sblid\":\"SBL1\",\"rir\":\"ripencc\"}\n", Some(Format::DropJson)),
-            ("{\"type\":\"metadata\"}\n{\"asn\":64502}\n", Some(Format::AsnDrop)),
-            ("; Spamhaus DROP List\n198.18.200.0/24 ; SBL600010\n", Some(Format::DropText)),
-            ("#\n# firehol\n#\n192.0.2.1\n198.18.0.0/30\n", Some(Format::Netset)),
+            (
+                "{\"cidr\":\"198.18.0.0/21\",\"sblid\":\"SBL1\",\"rir\":\"ripencc\"}\n",
+                Some(Format::DropJson),
+            ),
+            (
+                "{\"type\":\"metadata\"}\n{\"asn\":64502}\n",
+                Some(Format::AsnDrop),
+            ),
+            (
+                "; Spamhaus DROP List\n198.18.200.0/24 ; SBL600010\n",
+                Some(Format::DropText),
+            ),
+            (
+                "#\n# firehol\n#\n192.0.2.1\n198.18.0.0/30\n",
+                Some(Format::Netset),
+            ),
             ("192.0.2.1\n", Some(Format::Netset)),
             ("2001:db8::1\n", Some(Format::Netset)),
             ("hello\n", None),

@@ -84,13 +84,37 @@ mod tests {
     #[test]
     fn header_and_entries() {
         let mut st = State::default();
-        assert_eq!(parse("f", 1, "# This File Date  : Wed Nov 11 06:10:00 UTC 2026", &mut st).unwrap(), None);
+        assert_eq!(
+            parse(
+                "f",
+                1,
+                "# This File Date  : Wed Nov 11 06:10:00 UTC 2026",
+                &mut st
+            )
+            .unwrap(),
+            None
+        );
         assert_eq!(st.date, Some(1794377400));
-        parse("f", 2, "# Entries         : 3 subnets, 9 unique IPs", &mut st).unwrap();
+        parse(
+            "f",
+            2,
+            "# Entries         : 3 subnets, 9 unique IPs",
+            &mut st,
+        )
+        .unwrap();
         assert_eq!(st.declared_records, Some(3));
-        assert!(matches!(parse("f", 3, "198.18.0.0/30", &mut st).unwrap(), Some(Record::Listing { .. })));
-        assert!(matches!(parse("f", 4, "2001:db8::1", &mut st).unwrap(), Some(Record::Listing { .. })));
+        assert!(matches!(
+            parse("f", 3, "198.18.0.0/30", &mut st).unwrap(),
+            Some(Record::Listing { .. })
+        ));
+        assert!(matches!(
+            parse("f", 4, "2001:db8::1", &mut st).unwrap(),
+            Some(Record::Listing { .. })
+        ));
         let err = parse("f", 5, "198.18.0.0/40", &mut st).unwrap_err();
-        assert_eq!(err.to_string(), "f:5: not an IP address or CIDR: \"198.18.0.0/40\"");
+        assert_eq!(
+            err.to_string(),
+            "f:5: not an IP address or CIDR: \"198.18.0.0/40\""
+        );
     }
 }

@@ -38,10 +38,7 @@ pub(crate) fn parse(name: &str, n: u64, line: &str) -> Result<Option<Record>, Er
     let net = IpNetwork::new(addr, len)
         .map_err(|_| Error::parse(name, n, format!("prefix length {len} too long for {addr}")))?;
     let asns = asns.trim();
-    let first = asns
-        .split(['_', ','])
-        .next()
-        .unwrap_or_default();
+    let first = asns.split(['_', ',']).next().unwrap_or_default();
     let origin: Asn = first
         .parse()
         .map_err(|_| Error::parse(name, n, format!("invalid origin AS {asns:?}")))?;
@@ -67,7 +64,12 @@ mod tests {
     #[test]
     fn lines() {
         match parse("p", 1, "198.51.100.0\t24\t65536_64504").unwrap() {
-            Some(Record::Route { origin, multi_origin, range, .. }) => {
+            Some(Record::Route {
+                origin,
+                multi_origin,
+                range,
+                ..
+            }) => {
                 assert_eq!(origin.get(), 65536);
                 assert!(multi_origin);
                 assert_eq!(range.to_string(), "198.51.100.0-198.51.100.255");
@@ -76,9 +78,18 @@ mod tests {
         }
         assert!(matches!(
             parse("p", 1, "2001:db8:300::\t48\t64502").unwrap(),
-            Some(Record::Route { multi_origin: false, .. })
+            Some(Record::Route {
+                multi_origin: false,
+                ..
+            })
         ));
-        for bad in ["198.51.100.0\t33\t1", "198.51.100.0 24 1", "x\t24\t1", "198.51.100.0\t24\t1_x", "1.2.3.0\t24\t1\t2"] {
+        for bad in [
+            "198.51.100.0\t33\t1",
+            "198.51.100.0 24 1",
+            "x\t24\t1",
+            "198.51.100.0\t24\t1_x",
+            "1.2.3.0\t24\t1\t2",
+        ] {
             let err = parse("p", 3, bad).unwrap_err();
             assert!(err.to_string().starts_with("p:3: "), "{bad:?}: {err}");
         }

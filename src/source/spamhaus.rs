@@ -46,8 +46,8 @@ pub(crate) fn parse_json(
     if t.is_empty() {
         return Ok(None);
     }
-    let obj: Line = serde_json::from_str(t)
-        .map_err(|e| Error::parse(name, n, format!("invalid JSON: {e}")))?;
+    let obj: Line =
+        serde_json::from_str(t).map_err(|e| Error::parse(name, n, format!("invalid JSON: {e}")))?;
     if obj.kind.as_deref() == Some("metadata") {
         state.date = obj.timestamp.or(state.date);
         state.declared_records = obj.records;
@@ -109,7 +109,7 @@ pub(crate) fn parse_text(
         None => (t, None),
     };
     Ok(Some(Record::Listing {
-        range: cidr(name, n, net)?,
+        range: cidr(name, n, net.trim())?,
         reference,
     }))
 }
@@ -121,14 +121,35 @@ mod tests {
     #[test]
     fn json_lines_and_metadata() {
         let mut st = State::default();
-        let r = parse_json("d", 1, r#"{"cidr":"198.18.0.0/21","sblid":"SBL600001","rir":"ripencc"}"#, &mut st, false).unwrap();
-        assert!(matches!(r, Some(Record::Listing { reference: Some(ref s), .. }) if s == "SBL600001"));
-        parse_json("d", 2, r#"{"type":"metadata","timestamp":1794268800,"size":61,"records":1}"#, &mut st, false).unwrap();
+        let r = parse_json(
+            "d",
+            1,
+            r#"{"cidr":"198.18.0.0/21","sblid":"SBL600001","rir":"ripencc"}"#,
+            &mut st,
+            false,
+        )
+        .unwrap();
+        assert!(
+            matches!(r, Some(Record::Listing { reference: Some(ref s), .. }) if s == "SBL600001")
+        );
+        parse_json(
+            "d",
+            2,
+            r#"{"type":"metadata","timestamp":1794268800,"size":61,"records":1}"#,
+            &mut st,
+            false,
+        )
+        .unwrap();
         assert_eq!(st.date, Some(1794268800));
         assert_eq!(st.declared_records, Some(1));
         assert!(parse_json("d", 3, r#"{"sblid":"SBL1"}"#, &mut st, false).is_err());
         assert!(parse_json("d", 3, r#"{"cidr":"198.18.0.0/99"}"#, &mut st, false).is_err());
-        assert!(parse_json("d", 3, "{", &mut st, false).unwrap_err().to_string().starts_with("d:3: invalid JSON"));
+        assert!(
+            parse_json("d", 3, "{", &mut st, false)
+                .unwrap_err()
+                .to_string()
+                .starts_with("d:3: invalid JSON")
+        );
     }
 
     #[test]
@@ -136,7 +157,11 @@ mod tests {
         let mut st = State::default();
         let r = parse_json("a", 1, r#"{"asn":64502,"rir":"ripencc","domain":"x.example","cc":"SC","asname":"EXAMPLE-BPH"}"#, &mut st, true).unwrap();
         match r {
-            Some(Record::AsnListing { asn, as_name, country }) => {
+            Some(Record::AsnListing {
+                asn,
+                as_name,
+                country,
+            }) => {
                 assert_eq!(asn.get(), 64502);
                 assert_eq!(as_name.as_deref(), Some("EXAMPLE-BPH"));
                 assert_eq!(country.map(|c| c.to_string()).as_deref(), Some("SC"));
@@ -150,10 +175,18 @@ mod tests {
     #[test]
     fn legacy_text() {
         let mut st = State::default();
-        parse_text("t", 1, "; Last-Modified: Thu, 12 Nov 2026 08:00:00 GMT", &mut st).unwrap();
+        parse_text(
+            "t",
+            1,
+            "; Last-Modified: Thu, 12 Nov 2026 08:00:00 GMT",
+            &mut st,
+        )
+        .unwrap();
         assert_eq!(st.date, Some(1794470400));
         let r = parse_text("t", 2, "198.18.200.0/24 ; SBL600010", &mut st).unwrap();
-        assert!(matches!(r, Some(Record::Listing { reference: Some(ref s), .. }) if s == "SBL600010"));
+        assert!(
+            matches!(r, Some(Record::Listing { reference: Some(ref s), .. }) if s == "SBL600010")
+        );
         assert!(parse_text("t", 3, "198.18.200.0/24x ; SBL1", &mut st).is_err());
     }
 }

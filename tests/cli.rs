@@ -1,0 +1,255 @@
+//! The `bphscore` command line, run as a process.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_bphscore"))
+}
+
+fn world(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/world")
+        .join(name)
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("bphscore runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn score_file_on_the_default_world() {
+    let out = run(bin().args(["score"]).arg(world("queries.txt")));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let expected = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/golden/world-scores.csv"),
+    )
+    .unwrap();
+    assert_eq!(text(&out.stdout), expected);
+}
+
+#[test]
+fn score_stdin_mixed_subjects() {
+    let mut child = bin()
+        .args(["score", "-", "--format", "jsonl"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"AS64502\r\n\n198.18.200.0/24\n2001:db8:300::1")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let rows: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[0]["class"], "bulletproof");
+    assert_eq!(rows[1]["class"], "error");
+    assert_eq!(rows[1]["error"], "empty line");
+    assert_eq!(rows[1]["line"], 2);
+    assert_eq!(rows[2]["class"], "bph-reseller");
+    assert_eq!(rows[3]["asn"], 64502);
+}
+
+#[test]
+fn strict_turns_error_rows_into_a_failing_status() {
+    let lax = run(bin().args(["score"]).arg(world("queries.txt")));
+    assert!(lax.status.success());
+    let strict = run(bin().args(["score", "--strict"]).arg(world("queries.txt")));
+    assert_eq!(strict.status.code(), Some(3));
+    assert!(
+        text(&strict.stderr).contains("2 of 30 lines are errors"),
+        "{}",
+        text(&strict.stderr)
+    );
+    // Every row is still written.
+    assert_eq!(text(&strict.stdout).lines().count(), 31);
+}
+
+fn build_world(dir: &Path) -> PathBuf {
+    let out_path = dir.join("world.bph");
+    let mut cmd = bin();
+    cmd.arg("build")
+        .arg("--build-time")
+        .arg(bphscore::world::BUILD_TIME.to_string());
+    for (name, _) in bphscore::world::FILES {
+        let flag = if name.starts_with("asn-ipv") || name.contains("pfx2as") {
+            "--routing"
+        } else if name.starts_with("country") {
+            "--geo"
+        } else {
+            "--abuse"
+        };
+        cmd.arg(flag).arg(world(name));
+    }
+    let out = run(cmd.arg("-o").arg(&out_path));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr)
+            .contains("read drop.txt (drop-text, drop): 1 records, dated 2026-11-12T08:00:00Z"),
+        "{}",
+        text(&out.stderr)
+    );
+    out_path
+}
+
+#[test]
+fn build_then_score_and_inspect() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = build_world(dir.path());
+    let from_file = run(bin()
+        .args(["score", "--snapshot"])
+        .arg(&snap)
+        .arg(world("queries.txt")));
+    let embedded = run(bin().args(["score"]).arg(world("queries.txt")));
+    assert!(from_file.status.success());
+    assert_eq!(from_file.stdout, embedded.stdout);
+
+    let inspect = run(bin().arg("inspect").arg(&snap));
+    let t = text(&inspect.stdout);
+    assert!(inspect.status.success());
+    assert!(t.contains("format      version 1"), "{t}");
+    assert!(t.contains("firehol_abusers.netset"), "{t}");
+    assert!(t.contains("2026-11-11T06:10:00Z"), "{t}");
+    let json = run(bin().args(["inspect", "--json"]).arg(&snap));
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        v["sources"].as_array().unwrap().len(),
+        bphscore::world::FILES.len()
+    );
+    assert_eq!(v["format_version"], 1);
+}
+
+#[test]
+fn build_errors_name_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("routes.pfx2as");
+    std::fs::write(&bad, "198.18.0.0\t20\t64502\n198.18.16.0\t20\tAS?\n").unwrap();
+    let out = run(bin()
+        .args(["build", "--routing"])
+        .arg(&bad)
+        .arg("-o")
+        .arg(dir.path().join("x.bph")));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "bphscore: routes.pfx2as:2: invalid origin AS \"AS?\""
+    );
+    assert!(!dir.path().join("x.bph").exists());
+}
+
+#[test]
+fn format_override_and_kind_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.txt");
+    std::fs::write(&list, "198.18.0.1\n").unwrap();
+    // A blocklist given as routing data is refused.
+    let out = run(bin()
+        .args(["build", "--routing"])
+        .arg(&list)
+        .arg("-o")
+        .arg(dir.path().join("a.bph")));
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("is a blocklist source (netset), but was given with --routing"),
+        "{}",
+        text(&out.stderr)
+    );
+    // FORMAT:PATH forces a format: the same bytes read as legacy DROP text.
+    let out = run(bin()
+        .arg("build")
+        .arg("--abuse")
+        .arg(format!("drop-text:{}", list.display()))
+        .arg("-o")
+        .arg(dir.path().join("b.bph")));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("(drop-text, drop)"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn corrupt_snapshot_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = build_world(dir.path());
+    let mut bytes = std::fs::read(&snap).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x55;
+    std::fs::write(&snap, &bytes).unwrap();
+    let out = run(bin()
+        .args(["score", "--snapshot"])
+        .arg(&snap)
+        .arg(world("queries.txt")));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("checksum mismatch"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn closed_pipe_exits_quietly() {
+    let mut child = bin()
+        .args(["score", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let line = b"198.18.3.7\n";
+        for _ in 0..400_000 {
+            if stdin.write_all(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 64];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout); // like `| head -c 64`
+    let status = child.wait().unwrap();
+    writer.join().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(status.success(), "{status:?} {err}");
+    assert!(err.is_empty(), "{err}");
+    assert!(text(&first).starts_with("line,input,"));
+}
+
+#[test]
+fn unknown_model_feature_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.json");
+    let text_model =
+        include_str!("../models/default.json").replace("\"ip_listed\"", "\"ip_listd\"");
+    std::fs::write(&model, text_model).unwrap();
+    let out = run(bin()
+        .args(["score", "--model"])
+        .arg(&model)
+        .arg(world("queries.txt")));
+    assert_eq!(out.status.code(), Some(1));
+    let e = text(&out.stderr);
+    assert!(e.contains("m.json: unknown feature \"ip_listd\""), "{e}");
+}

@@ -1,0 +1,332 @@
+//! The default world end to end: golden outputs, rankings, round trips.
+//!
+//! Golden files live in `testdata/golden/`. When a change is meant to alter
+//! them, regenerate with `BPHSCORE_BLESS=1 cargo test --test world` and say
+//! why in the commit.
+
+use std::path::Path;
+
+use bphscore::batch::{self, BatchOptions, OutputFormat};
+use bphscore::{Asn, Class, Detector, Model, Snapshot, SnapshotBuilder, Subject};
+
+fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/golden")
+        .join(name);
+    if std::env::var_os("BPHSCORE_BLESS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run with BPHSCORE_BLESS=1 to create it",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let diff: Vec<String> = expected
+            .lines()
+            .zip(actual.lines())
+            .enumerate()
+            .filter(|(_, (a, b))| a != b)
+            .take(5)
+            .map(|(i, (a, b))| format!("line {}:\n  expected {a}\n  actual   {b}", i + 1))
+            .collect();
+        panic!(
+            "{} differs from the output ({} vs {} lines):\n{}",
+            path.display(),
+            expected.lines().count(),
+            actual.lines().count(),
+            diff.join("\n")
+        );
+    }
+}
+
+fn run(detector: &Detector<impl AsRef<[u8]> + Sync>, options: BatchOptions) -> String {
+    let mut out = Vec::new();
+    batch::score_lines(
+        detector,
+        bphscore::world::QUERIES.as_bytes(),
+        &mut out,
+        options,
+    )
+    .unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn golden_csv() {
+    let d = Detector::default_world().unwrap();
+    golden("world-scores.csv", &run(&d, BatchOptions::default()));
+}
+
+#[test]
+fn golden_jsonl_explained() {
+    let d = Detector::default_world().unwrap();
+    golden(
+        "world-scores.jsonl",
+        &run(
+            &d,
+            BatchOptions::default()
+                .format(OutputFormat::Jsonl)
+                .explain(true),
+        ),
+    );
+}
+
+#[test]
+fn golden_table_explained() {
+    let d = Detector::default_world().unwrap();
+    golden(
+        "world-scores.txt",
+        &run(
+            &d,
+            BatchOptions::default()
+                .format(OutputFormat::Table)
+                .explain(true),
+        ),
+    );
+}
+
+#[test]
+fn one_row_per_line_in_order() {
+    let d = Detector::default_world().unwrap();
+    let out = run(&d, BatchOptions::default().chunk_lines(3));
+    let rows: Vec<&str> = out.lines().skip(1).collect();
+    let queries: Vec<&str> = bphscore::world::QUERIES.lines().collect();
+    assert_eq!(rows.len(), queries.len());
+    for (i, (row, query)) in rows.iter().zip(&queries).enumerate() {
+        assert!(
+            row.starts_with(&format!("{},{},", i + 1, query.trim())),
+            "row {i}: {row}"
+        );
+    }
+}
+
+fn score_of(d: &Detector, s: &str) -> (Class, f64) {
+    let sc = d.score(&s.parse::<Subject>().unwrap());
+    (sc.class, sc.probability)
+}
+
+#[test]
+fn bulletproof_above_cloud_above_isp() {
+    let d = Detector::default_world().unwrap();
+    let (bph_class, bph) = score_of(&d, "AS64502");
+    let (cloud_class, cloud) = score_of(&d, "AS64501");
+    let (isp_class, isp) = score_of(&d, "AS64500");
+    assert_eq!(bph_class, Class::Bulletproof);
+    assert_eq!(cloud_class, Class::Clean);
+    assert_eq!(isp_class, Class::Clean);
+    assert!(bph > cloud && cloud > isp, "{bph} {cloud} {isp}");
+}
+
+#[test]
+fn cloud_has_most_abuse_by_volume_but_low_density() {
+    let d = Detector::default_world().unwrap();
+    let cloud = d.score_asn(Asn::new(64501));
+    let bph = d.score_asn(Asn::new(64502));
+    let density =
+        |s: &bphscore::Score<'_>| s.features.get(bphscore::features::Feature::AsAbuseDensity);
+    assert!(density(&cloud) < 0.01);
+    assert!(density(&bph) > 0.2);
+    // The listed-address counts behind it: the cloud has more.
+    let snap = d.snapshot();
+    let listed = |asn: u32| {
+        let s = d.score_asn(Asn::new(asn));
+        let ann = 2f64.powf(s.features.get(bphscore::features::Feature::AsLog2Announced)) - 1.0;
+        (density(&s) * ann).round()
+    };
+    assert!(
+        listed(64501) > listed(64502),
+        "{} {}",
+        listed(64501),
+        listed(64502)
+    );
+    assert!(snap.counts().ases >= 6);
+}
+
+#[test]
+fn bad_customer_block_is_a_reseller_and_its_provider_is_clean() {
+    let d = Detector::default_world().unwrap();
+    assert_eq!(score_of(&d, "198.18.200.0/24").0, Class::BphReseller);
+    assert_eq!(score_of(&d, "198.18.200.200").0, Class::BphReseller);
+    assert_eq!(score_of(&d, "198.18.130.5").0, Class::Clean);
+    assert_eq!(score_of(&d, "AS64503").0, Class::Clean);
+}
+
+#[test]
+fn listed_host_in_a_legitimate_network_is_abused_legitimate() {
+    let d = Detector::default_world().unwrap();
+    assert_eq!(score_of(&d, "240.1.2.3").0, Class::AbusedLegitimate);
+    assert_eq!(score_of(&d, "240.32.0.10").0, Class::Clean);
+    assert_eq!(
+        score_of(&d, "2001:db8:200:17::25").0,
+        Class::AbusedLegitimate
+    );
+}
+
+#[test]
+fn reasons_name_their_source_and_date() {
+    let d = Detector::default_world().unwrap();
+    let s = d.score(&"198.18.3.7".parse().unwrap());
+    assert!(!s.reasons.is_empty());
+    let drop = s
+        .reasons
+        .iter()
+        .find(|r| r.feature == bphscore::features::Feature::AsnDrop)
+        .expect("ASN-DROP is a reason");
+    let src = drop.source.expect("with its source");
+    assert_eq!(src.name, "asndrop.json");
+    assert_eq!(src.date_text(), "2026-11-10T00:00:00Z");
+    // Reasons are strongest first.
+    assert!(
+        s.reasons
+            .windows(2)
+            .all(|w| w[0].contribution >= w[1].contribution)
+    );
+}
+
+#[test]
+fn matched_prefix_origin_name_and_country() {
+    let d = Detector::default_world().unwrap();
+    let s = d.score_ip("198.18.200.10".parse().unwrap());
+    assert_eq!(s.prefix.unwrap().to_string(), "198.18.200.0/24");
+    assert_eq!(s.asn, Some(Asn::new(64503)));
+    assert_eq!(s.as_name, Some("EXAMPLE-HOSTING"));
+    assert_eq!(s.country.unwrap().as_str(), "DE");
+    let s = d.score_ip("198.51.100.7".parse().unwrap());
+    assert!(s.multi_origin);
+    assert_eq!(s.asn, Some(Asn::new(65536)));
+}
+
+#[test]
+fn batch_equals_one_by_one() {
+    let d = Detector::default_world().unwrap();
+    let subjects: Vec<Subject> = bphscore::world::QUERIES
+        .lines()
+        .filter_map(|l| l.parse().ok())
+        .collect();
+    let batch = d.score_batch(&subjects);
+    assert_eq!(batch.len(), subjects.len());
+    for (s, b) in subjects.iter().zip(&batch) {
+        assert_eq!(&d.score(s), b);
+    }
+}
+
+#[test]
+fn write_open_round_trip_gives_the_same_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("world.bph");
+    let built = bphscore::world::snapshot().unwrap();
+    built.write(&path).unwrap();
+    let mapped = Detector::new(Snapshot::open(&path).unwrap(), Model::default_model());
+    let read = Detector::new(Snapshot::read(&path).unwrap(), Model::default_model());
+    let fresh = Detector::default_world().unwrap();
+    assert_eq!(mapped.snapshot().as_bytes(), fresh.snapshot().as_bytes());
+    for line in bphscore::world::QUERIES.lines() {
+        let Ok(s) = line.parse::<Subject>() else {
+            continue;
+        };
+        let a = fresh.score(&s);
+        assert_eq!(a, mapped.score(&s), "{line}");
+        assert_eq!(a, read.score(&s), "{line}");
+    }
+    // No temporary file is left behind.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("world.bph")]);
+}
+
+#[test]
+fn builds_are_reproducible() {
+    let a = bphscore::world::snapshot().unwrap();
+    let b = bphscore::world::snapshot().unwrap();
+    assert_eq!(a.as_bytes(), b.as_bytes());
+}
+
+#[test]
+fn world_files_match_their_readme_hashes() {
+    use sha2::{Digest, Sha256};
+    let readme = include_str!("../testdata/world/README.md");
+    for (name, bytes) in bphscore::world::FILES {
+        let hex: String = Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert!(
+            readme.contains(&hex),
+            "{name}: SHA-256 {hex} is not in testdata/world/README.md"
+        );
+    }
+}
+
+#[test]
+fn sources_record_dates_hashes_and_counts() {
+    let s = bphscore::world::snapshot().unwrap();
+    let by_name = |n: &str| s.sources().iter().find(|x| x.name == n).unwrap().clone();
+    assert_eq!(by_name("drop.txt").date_text(), "2026-11-12T08:00:00Z");
+    assert_eq!(
+        by_name("firehol_abusers.netset").date_text(),
+        "2026-11-11T06:10:00Z"
+    );
+    assert_eq!(
+        by_name("asn-ipv4-20261101.csv").date_text(),
+        "2026-11-01T00:00:00Z"
+    );
+    assert_eq!(by_name("drop_v4.json").records, 2);
+    assert_eq!(by_name("firehol_abusers.netset").records, 4001);
+    assert_eq!(s.as_of(), Some(bphscore::world::BUILD_TIME));
+}
+
+#[test]
+fn strict_and_lenient_builds() {
+    let feed = "192.0.2.1\nnot-an-address\n192.0.2.3\n";
+    let mut strict = SnapshotBuilder::new();
+    let err = strict
+        .add_reader("bad.netset", None, feed.as_bytes())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "bad.netset:2: not an IP address or CIDR: \"not-an-address\""
+    );
+    let mut lenient = SnapshotBuilder::new().lenient(true);
+    let info = lenient
+        .add_reader("bad.netset", None, feed.as_bytes())
+        .unwrap();
+    assert_eq!((info.records, info.skipped), (2, 1));
+}
+
+#[test]
+fn same_source_twice_is_refused() {
+    let mut b = SnapshotBuilder::new();
+    b.add_reader("a.netset", None, &b"192.0.2.1\n"[..]).unwrap();
+    let err = b
+        .add_reader("b.netset", None, &b"192.0.2.1\n"[..])
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("same content as a.netset"),
+        "{err}"
+    );
+}
+
+#[test]
+fn gzip_sources_are_read_and_hashed_compressed() {
+    use std::io::Write;
+    let (_, plain) = bphscore::world::FILES[0];
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(plain).unwrap();
+    let gz = gz.finish().unwrap();
+    let mut b = SnapshotBuilder::new();
+    let info = b
+        .add_reader("asn-ipv4.csv.gz", None, &gz[..])
+        .unwrap()
+        .clone();
+    assert_eq!(info.format.name(), "iplocation-asn");
+    assert_eq!(info.bytes, gz.len() as u64);
+    assert_eq!(
+        info.records,
+        plain.iter().filter(|&&c| c == b'\n').count() as u64
+    );
+}
