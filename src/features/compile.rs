@@ -266,9 +266,10 @@ pub(crate) fn compile(inputs: Inputs) -> Tables {
             ..AsEntry::default()
         });
         if e.name.is_empty()
-            && let Some(n) = &r.name {
-                e.name.clone_from(n);
-            }
+            && let Some(n) = &r.name
+        {
+            e.name.clone_from(n);
+        }
     }
     let mut asn_drop_country: HashMap<u32, [u8; 2]> = HashMap::new();
     for (asn, name, cc, bit) in &inputs.asn_listings {
@@ -280,9 +281,10 @@ pub(crate) fn compile(inputs: Inputs) -> Tables {
         e.flags |= AS_DROP;
         e.sources |= 1u64 << bit;
         if e.name.is_empty()
-            && let Some(n) = name {
-                e.name.clone_from(n);
-            }
+            && let Some(n) = name
+        {
+            e.name.clone_from(n);
+        }
         if let Some(cc) = cc {
             asn_drop_country.insert(*asn, *cc);
         }
@@ -360,9 +362,11 @@ pub(crate) fn compile(inputs: Inputs) -> Tables {
                 routes[r].dropped += units(v6, s, e, &mut last_dropped[r]);
             }
             if c.country != NO_COUNTRY {
-                *country_weight
+                // Saturating: the whole IPv6 space is one more address than a u128 counts.
+                let w = country_weight
                     .entry((routes[r].as_index, c.country))
-                    .or_default() += e - s + 1;
+                    .or_default();
+                *w = w.saturating_add((e - s).saturating_add(1));
             }
         }
         if v6 {

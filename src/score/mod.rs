@@ -247,6 +247,8 @@ pub struct Score<'a> {
 pub struct Detector<S = Vec<u8>> {
     snapshot: Snapshot<S>,
     model: Model,
+    /// `model.prior()`, the probability of unknown subjects, computed once.
+    prior: f64,
 }
 
 impl Detector<Vec<u8>> {
@@ -287,9 +289,10 @@ impl Accumulator {
             .iter_mut()
             .min_by(|a, b| a.1.total_cmp(&b.1));
         if let Some(slot) = slot
-            && slot.1 < w {
-                *slot = (as_index, w);
-            }
+            && slot.1 < w
+        {
+            *slot = (as_index, w);
+        }
     }
 
     fn top(&self) -> Option<u32> {
@@ -304,7 +307,11 @@ impl Accumulator {
 impl<S: AsRef<[u8]>> Detector<S> {
     /// A detector over `snapshot` with `model`.
     pub fn new(snapshot: Snapshot<S>, model: Model) -> Self {
-        Detector { snapshot, model }
+        Detector {
+            snapshot,
+            prior: model.prior(),
+            model,
+        }
     }
 
     /// The snapshot.
@@ -335,6 +342,7 @@ impl<S: AsRef<[u8]>> Detector<S> {
         subjects.par_iter().map(|s| self.score(s)).collect()
     }
 
+    #[inline]
     fn as_features(&self, a: &AsView<'_>, x: &mut FeatureVector) {
         let announced = a.announced_v4 as f64 + 256.0 * a.announced_v6 as f64;
         let ratio = |n: f64| {
@@ -356,6 +364,7 @@ impl<S: AsRef<[u8]>> Detector<S> {
         x.set(Feature::AsLog2Announced, (1.0 + announced).log2());
     }
 
+    #[inline]
     fn cell_features(&self, cell: &CellView, route: Option<&RouteView>, x: &mut FeatureVector) {
         let (list, drop, _) = self.snapshot.masks();
         if let Some(r) = route {
@@ -390,7 +399,7 @@ impl<S: AsRef<[u8]>> Detector<S> {
     pub fn score_ip(&self, ip: IpAddr) -> Score<'_> {
         let (a, v6) = snapshot::ip_to_u128(ip);
         let i = self.snapshot.locate(a, v6);
-        let (_, _, cell) = self.snapshot.interval(i, v6);
+        let cell = self.snapshot.interval_cell(i, v6);
         let route = (cell.route != NO_ROUTE).then(|| self.snapshot.route(cell.route));
         let asv = route.map(|r| self.snapshot.as_at(r.as_index));
         let mut x = FeatureVector::default();
@@ -560,10 +569,11 @@ impl<S: AsRef<[u8]>> Detector<S> {
         )
     }
 
+    #[inline]
     fn unknown(&self, subject: Subject) -> Score<'_> {
         Score {
             subject,
-            probability: self.model.prior(),
+            probability: self.prior,
             class: Class::Unknown,
             prefix: None,
             asn: None,
@@ -579,6 +589,7 @@ impl<S: AsRef<[u8]>> Detector<S> {
     }
 
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn finish<'s>(
         &'s self,
         subject: Subject,
@@ -596,22 +607,29 @@ impl<S: AsRef<[u8]>> Detector<S> {
             return s;
         }
         let (probability, contributions) = self.model.evaluate(&x);
-        let class = self.classify(probability, &contributions);
-        let reasons = self.reasons(&x, &contributions, masks);
-        Score {
+        // The class and reasons are written into the score in place rather
+        // than built apart and copied in.
+        let mut score = Score {
             subject,
             probability,
-            class,
+            class: Class::Unknown,
             prefix,
             asn: asv.map(|a| Asn::new(a.asn)),
             as_name: asv.map(|a| a.name).filter(|n| !n.is_empty()),
             country,
             multi_origin,
             features: x,
-            reasons,
-        }
+            reasons: Reasons {
+                items: [Reason::NONE; MAX_REASONS],
+                len: 0,
+            },
+        };
+        score.class = self.classify(probability, &contributions);
+        self.reasons(&x, &contributions, masks, &mut score.reasons);
+        score
     }
 
+    #[inline(always)]
     fn classify(&self, p: f64, contributions: &[f64; FEATURE_COUNT]) -> Class {
         let t = self.model.thresholds();
         if p >= t.bulletproof {
@@ -637,25 +655,19 @@ impl<S: AsRef<[u8]>> Detector<S> {
         }
     }
 
-    fn reasons(&self, x: &FeatureVector, c: &[f64; FEATURE_COUNT], m: &SourceMasks) -> Reasons<'_> {
+    #[inline(always)]
+    fn reasons<'s>(
+        &'s self,
+        x: &FeatureVector,
+        c: &[f64; FEATURE_COUNT],
+        m: &SourceMasks,
+        out: &mut Reasons<'s>,
+    ) {
         let (list, drop, asn_drop) = self.snapshot.masks();
-        let mut order = [0usize; FEATURE_COUNT];
-        for (i, o) in order.iter_mut().enumerate() {
-            *o = i;
-        }
-        order.sort_unstable_by(|&a, &b| c[b].abs().total_cmp(&c[a].abs()).then(a.cmp(&b)));
-        let mut out = Reasons {
-            items: [Reason::NONE; MAX_REASONS],
-            len: 0,
-        };
-        for &i in &order {
-            if out.len == MAX_REASONS {
-                break;
-            }
+        debug_assert_eq!(out.len, 0);
+        let (order, n) = strongest(c, x.values());
+        for &i in &order[..n] {
             let f = Feature::ALL[i];
-            if c[i] == 0.0 || x.get(f) == 0.0 {
-                continue;
-            }
             let (source, other_sources) = match f {
                 Feature::AsAbuseDensity => self.snapshot.first_source(m.as_sources & list),
                 Feature::AsDropShare => self.snapshot.first_source(m.as_sources & drop),
@@ -678,9 +690,44 @@ impl<S: AsRef<[u8]>> Detector<S> {
             };
             out.len += 1;
         }
-        out.items[..out.len].sort_by(|a, b| b.contribution.total_cmp(&a.contribution));
-        out
     }
+}
+
+/// The features that make the reasons of a score, in the order they are
+/// shown: the `MAX_REASONS` strongest by |contribution| (ties: schema
+/// order) among those with a non-zero value and contribution, then sorted
+/// by contribution, strongest first (stable). Insertion into two short
+/// lists rather than a sort of the whole schema on every call.
+#[inline(always)]
+fn strongest(c: &[f64; FEATURE_COUNT], x: &[f64; FEATURE_COUNT]) -> ([usize; MAX_REASONS], usize) {
+    let stronger = |a: usize, b: usize| c[a].abs().total_cmp(&c[b].abs()).then(b.cmp(&a)).is_gt();
+    let mut top = [0usize; MAX_REASONS];
+    let mut n = 0usize;
+    for (i, (&ci, &xi)) in c.iter().zip(x).enumerate() {
+        if ci == 0.0 || xi == 0.0 {
+            continue;
+        }
+        if n == MAX_REASONS && !stronger(i, top[n - 1]) {
+            continue;
+        }
+        let mut at = n.min(MAX_REASONS - 1);
+        while at > 0 && stronger(i, top[at - 1]) {
+            top[at] = top[at - 1];
+            at -= 1;
+        }
+        top[at] = i;
+        n = (n + 1).min(MAX_REASONS);
+    }
+    let mut order = [0usize; MAX_REASONS];
+    for (k, &i) in top[..n].iter().enumerate() {
+        let mut at = k;
+        while at > 0 && c[order[at - 1]].total_cmp(&c[i]).is_lt() {
+            order[at] = order[at - 1];
+            at -= 1;
+        }
+        order[at] = i;
+    }
+    (order, n)
 }
 
 struct SourceMasks {
@@ -695,6 +742,58 @@ mod tests {
     use super::*;
 
     fn assert_send_sync<T: Send + Sync>() {}
+
+    /// The definition `strongest` implements: sort every feature by
+    /// |contribution| (ties: schema order), keep the first `MAX_REASONS`
+    /// with a non-zero value and contribution, sort those by contribution.
+    fn strongest_by_sorting(c: &[f64; FEATURE_COUNT], x: &[f64; FEATURE_COUNT]) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..FEATURE_COUNT).collect();
+        order.sort_unstable_by(|&a, &b| c[b].abs().total_cmp(&c[a].abs()).then(a.cmp(&b)));
+        let mut kept: Vec<usize> = order
+            .into_iter()
+            .filter(|&i| c[i] != 0.0 && x[i] != 0.0)
+            .take(MAX_REASONS)
+            .collect();
+        kept.sort_by(|&a, &b| c[b].total_cmp(&c[a]));
+        kept
+    }
+
+    #[test]
+    fn strongest_matches_its_definition() {
+        // Few distinct values, so that ties, signs and zeros are frequent.
+        let values = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            2.5,
+            -2.5,
+            0.5,
+            f64::INFINITY,
+            f64::NAN,
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..100_000 {
+            let mut c = [0.0; FEATURE_COUNT];
+            let mut x = [0.0; FEATURE_COUNT];
+            for i in 0..FEATURE_COUNT {
+                c[i] = values[(next() % values.len() as u64) as usize];
+                x[i] = values[(next() % 3) as usize];
+            }
+            let (order, n) = strongest(&c, &x);
+            assert_eq!(
+                order[..n],
+                strongest_by_sorting(&c, &x)[..],
+                "c={c:?} x={x:?}"
+            );
+        }
+    }
 
     #[test]
     fn detector_is_send_and_sync() {

@@ -71,12 +71,13 @@ impl std::str::FromStr for SourceSpec {
 
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
         if let Some((f, p)) = s.split_once(':')
-            && let Ok(format) = f.parse::<Format>() {
-                return Ok(SourceSpec {
-                    format: Some(format),
-                    path: p.into(),
-                });
-            }
+            && let Ok(format) = f.parse::<Format>()
+        {
+            return Ok(SourceSpec {
+                format: Some(format),
+                path: p.into(),
+            });
+        }
         Ok(SourceSpec {
             format: None,
             path: s.into(),
@@ -200,14 +201,15 @@ impl SnapshotBuilder {
         };
         drop(digest);
         if info.bytes > 0
-            && let Some(dup) = self.sources.iter().find(|s| s.sha256 == info.sha256) {
-                return Err(Error::Build {
-                    message: format!(
-                        "{name} has the same content as {} (SHA-256 {}); each source may be added once",
-                        dup.name, info.sha256
-                    ),
-                });
-            }
+            && let Some(dup) = self.sources.iter().find(|s| s.sha256 == info.sha256)
+        {
+            return Err(Error::Build {
+                message: format!(
+                    "{name} has the same content as {} (SHA-256 {}); each source may be added once",
+                    dup.name, info.sha256
+                ),
+            });
+        }
         if let Some(bit) = bit {
             self.abuse_sources += 1;
             match kind {

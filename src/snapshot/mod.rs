@@ -98,6 +98,15 @@ pub struct Snapshot<S = Vec<u8>> {
     list_mask: u64,
     drop_mask: u64,
     asn_drop_mask: u64,
+    /// The `STRINGS` section, checked as UTF-8 once on open, so that AS
+    /// names are sliced on look-up instead of validated again each time;
+    /// `None` when the section as a whole is not UTF-8 (each name in it
+    /// still is: it is then validated on every look-up).
+    names: Option<Box<str>>,
+    /// The AS numbers of the `ASES` table, in its order (by number): a
+    /// compact copy that `find_as` searches in a few cache lines instead of
+    /// touching one 80-byte record per probe.
+    asns: Vec<u32>,
 }
 
 impl<S> std::fmt::Debug for Snapshot<S> {
@@ -165,30 +174,35 @@ fn family_bits(v6: bool) -> u32 {
     if v6 { 128 } else { 32 }
 }
 
-/// The largest CIDR block that contains `ip` and lies inside `[start, end]`.
+/// The largest CIDR block that contains `ip` and lies inside `[start, end]`
+/// (`(ip, family bits)` when `ip` is outside).
+#[inline]
 pub(crate) fn largest_block(start: u128, end: u128, ip: u128, v6: bool) -> (u128, u8) {
     let bits = family_bits(v6);
-    let fits = |len: u32| {
-        let host = bits - len;
-        let mask = if host >= 128 {
-            u128::MAX
-        } else {
-            (1u128 << host) - 1
-        };
-        let net = ip & !mask;
-        (net >= start && (net | mask) <= end).then_some(net)
-    };
-    // If a block of length `len` fits, every longer one does: binary search.
-    let (mut lo, mut hi) = (0u32, bits);
-    while lo < hi {
-        let mid = (lo + hi) / 2;
-        if fits(mid).is_some() {
-            hi = mid;
-        } else {
-            lo = mid + 1;
-        }
+    if ip < start || ip > end {
+        return (ip, bits as u8);
     }
-    (fits(lo).unwrap_or(ip), lo as u8)
+    // Clearing the low `h` bits of `ip` keeps it >= `start` for every `h` up
+    // to the highest bit where the two differ, and beyond that bit as long
+    // as `start`'s low `h` bits are zero; setting them keeps it <= `end`
+    // likewise, with `end`'s low bits all ones. Closed form of a binary
+    // search over the prefix length, without a loop on the hot path.
+    let reach = |bound: u128, run: u32| {
+        if ip == bound {
+            run
+        } else {
+            (127 - (ip ^ bound).leading_zeros()).max(run)
+        }
+    };
+    let host = reach(start, start.trailing_zeros())
+        .min(reach(end, end.trailing_ones()))
+        .min(bits);
+    let mask = if host >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << host) - 1
+    };
+    (ip & !mask, (bits - host) as u8)
 }
 
 pub(crate) fn to_network(net: u128, len: u8, v6: bool) -> IpNetwork {
@@ -286,15 +300,17 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         let (mut list_mask, mut drop_mask, mut asn_drop_mask) = (0u64, 0u64, 0u64);
         for (i, s) in meta.sources.iter().enumerate() {
             let bit = bit_source.len();
-            match s.kind() {
-                SourceKind::Blocklist => list_mask |= 1 << bit,
-                SourceKind::Drop => drop_mask |= 1 << bit,
-                SourceKind::AsnDrop => asn_drop_mask |= 1 << bit,
+            let mask = match s.kind() {
+                SourceKind::Blocklist => &mut list_mask,
+                SourceKind::Drop => &mut drop_mask,
+                SourceKind::AsnDrop => &mut asn_drop_mask,
                 _ => continue,
-            }
+            };
+            // Checked before shifting: `1 << 64` overflows.
             if bit >= 64 {
                 return Err(err(meta_range.start, "more than 64 abuse sources".into()));
             }
+            *mask |= 1 << bit;
             bit_source.push(i);
         }
         let all_bits = list_mask | drop_mask | asn_drop_mask;
@@ -337,6 +353,12 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
                 ));
             }
         }
+        let strings = &bytes[sections[SEC_STRINGS as usize].clone()];
+        let names = std::str::from_utf8(strings).ok().map(Box::<str>::from);
+        let asns = bytes[sections[SEC_ASES as usize].clone()]
+            .chunks_exact(AS_LEN)
+            .map(|r| u32_at(r, 0))
+            .collect();
         let counts = Counts {
             v4_intervals: n4,
             v6_intervals: n6,
@@ -356,6 +378,8 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             list_mask,
             drop_mask,
             asn_drop_mask,
+            names,
+            asns,
         };
         snap.validate_tables(all_bits)?;
         Ok(snap)
@@ -472,8 +496,13 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             let (off, len) = (u32_at(ases, o + 4) as usize, u32_at(ases, o + 8) as usize);
             let routing = u16_at(ases, o + 72);
             let sources = u64_at(ases, o + 64);
+            // In a valid UTF-8 section, a name is valid UTF-8 exactly when
+            // both of its ends are character boundaries.
             let name_ok = off.checked_add(len).is_some_and(|end| end <= strings.len())
-                && std::str::from_utf8(&strings[off..off + len]).is_ok();
+                && match &self.names {
+                    Some(all) => all.is_char_boundary(off) && all.is_char_boundary(off + len),
+                    None => std::str::from_utf8(&strings[off..off + len]).is_ok(),
+                };
             if !name_ok
                 || prev_asn.is_some_and(|p| p >= asn)
                 || sources & !all_bits != 0
@@ -557,42 +586,45 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
     }
 
     /// The index of the interval holding `ip` (v4 as u128).
+    ///
+    /// The entry points of the top 16 bits bound the search to
+    /// `index[t]..=index[t + 1]`, where `start(index[t]) <= ip` (checked on
+    /// open); the search keeps that invariant and halves the candidates
+    /// with a conditional move rather than a branch on the data, which a
+    /// random address would mispredict.
     #[inline]
     pub(crate) fn locate(&self, ip: u128, v6: bool) -> usize {
-        let (index, starts, width, shift) = if v6 {
-            (
-                self.section(SEC_V6_INDEX),
-                self.section(SEC_V6_STARTS),
-                16usize,
-                112,
-            )
+        let (index, shift) = if v6 {
+            (self.section(SEC_V6_INDEX), 112)
         } else {
-            (
-                self.section(SEC_V4_INDEX),
-                self.section(SEC_V4_STARTS),
-                4usize,
-                16,
-            )
+            (self.section(SEC_V4_INDEX), 16)
         };
         let t = (ip >> shift) as usize;
-        let mut lo = u32_at(index, t * 4) as usize;
-        let mut hi = u32_at(index, (t + 1) * 4) as usize;
-        let start_at = |i: usize| {
-            if v6 {
-                u128_at(starts, i * width)
-            } else {
-                u128::from(u32_at(starts, i * width))
+        let lo = u32_at(index, t * 4) as usize;
+        let hi = u32_at(index, (t + 1) * 4) as usize;
+        let mut base = lo;
+        let mut len = hi.saturating_sub(lo) + 1;
+        if v6 {
+            let starts = self.section(SEC_V6_STARTS);
+            while len > 1 {
+                let half = len / 2;
+                if u128_at(starts, (base + half) * 16) <= ip {
+                    base += half;
+                }
+                len -= half;
             }
-        };
-        while lo < hi {
-            let mid = lo + (hi - lo).div_ceil(2);
-            if start_at(mid) <= ip {
-                lo = mid;
-            } else {
-                hi = mid - 1;
+        } else {
+            let starts = self.section(SEC_V4_STARTS);
+            let ip = ip as u32;
+            while len > 1 {
+                let half = len / 2;
+                if u32_at(starts, (base + half) * 4) <= ip {
+                    base += half;
+                }
+                len -= half;
             }
         }
-        lo
+        base
     }
 
     /// The `[start, end]` and cell of interval `i`.
@@ -607,8 +639,7 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             } else {
                 u128::MAX
             };
-            let c = u32_at(self.section(SEC_V6_CELLS), i * 4) as usize;
-            (s, e, self.cell(c))
+            (s, e, self.interval_cell(i, v6))
         } else {
             let starts = self.section(SEC_V4_STARTS);
             let n = self.counts.v4_intervals;
@@ -618,9 +649,15 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             } else {
                 u128::from(u32::MAX)
             };
-            let c = u32_at(self.section(SEC_V4_CELLS), i * 4) as usize;
-            (s, e, self.cell(c))
+            (s, e, self.interval_cell(i, v6))
         }
+    }
+
+    /// The cell of interval `i` alone (what scoring an address needs).
+    #[inline]
+    pub(crate) fn interval_cell(&self, i: usize, v6: bool) -> CellView {
+        let cells = self.section(if v6 { SEC_V6_CELLS } else { SEC_V4_CELLS });
+        self.cell(u32_at(cells, i * 4) as usize)
     }
 
     pub(crate) fn interval_count(&self, v6: bool) -> usize {
@@ -631,70 +668,63 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         }
     }
 
+    // Records are sliced once to their fixed size, so the field reads below
+    // need no further bounds checks.
+
     #[inline]
     pub(crate) fn cell(&self, i: usize) -> CellView {
-        let b = self.section(SEC_CELLS);
-        let o = i * CELL_LEN;
+        let b: &[u8; CELL_LEN] = record(self.section(SEC_CELLS), i);
         CellView {
-            route: u32_at(b, o),
-            country: [b[o + 4], b[o + 5]],
-            sources: u64_at(b, o + 8),
+            route: u32_at(b, 0),
+            country: [b[4], b[5]],
+            sources: u64_at(b, 8),
         }
     }
 
     #[inline]
     pub(crate) fn route(&self, i: u32) -> RouteView {
-        let b = self.section(SEC_ROUTES);
-        let o = i as usize * ROUTE_LEN;
+        let b: &[u8; ROUTE_LEN] = record(self.section(SEC_ROUTES), i as usize);
         RouteView {
-            start: u128_at(b, o),
-            end: u128_at(b, o + 16),
-            sources: u64_at(b, o + 32),
-            size: u64_at(b, o + 40),
-            listed: u64_at(b, o + 48),
-            as_index: u32_at(b, o + 68),
-            source: u16_at(b, o + 72),
-            flags: b[o + 74],
+            start: u128_at(b, 0),
+            end: u128_at(b, 16),
+            sources: u64_at(b, 32),
+            size: u64_at(b, 40),
+            listed: u64_at(b, 48),
+            as_index: u32_at(b, 68),
+            source: u16_at(b, 72),
+            flags: b[74],
         }
     }
 
     #[inline]
     pub(crate) fn as_at(&self, i: u32) -> AsView<'_> {
-        let b = self.section(SEC_ASES);
-        let strings = self.section(SEC_STRINGS);
-        let o = i as usize * AS_LEN;
-        let (off, len) = (u32_at(b, o + 4) as usize, u32_at(b, o + 8) as usize);
+        let b: &[u8; AS_LEN] = record(self.section(SEC_ASES), i as usize);
+        let (off, len) = (u32_at(b, 4) as usize, u32_at(b, 8) as usize);
+        // Validated as UTF-8 on open.
+        let name = match &self.names {
+            Some(all) => all.get(off..off + len).unwrap_or(""),
+            None => std::str::from_utf8(&self.section(SEC_STRINGS)[off..off + len]).unwrap_or(""),
+        };
         AsView {
-            asn: u32_at(b, o),
-            // Validated as UTF-8 on open.
-            name: std::str::from_utf8(&strings[off..off + len]).unwrap_or(""),
-            country: [b[o + 12], b[o + 13]],
-            flags: u16_at(b, o + 14),
-            announced_v4: u64_at(b, o + 16),
-            announced_v6: u64_at(b, o + 24),
-            listed_v4: u64_at(b, o + 32),
-            listed_v6: u64_at(b, o + 40),
-            dropped_v4: u64_at(b, o + 48),
-            dropped_v6: u64_at(b, o + 56),
-            sources: u64_at(b, o + 64),
-            routing_source: u16_at(b, o + 72),
+            asn: u32_at(b, 0),
+            name,
+            country: [b[12], b[13]],
+            flags: u16_at(b, 14),
+            announced_v4: u64_at(b, 16),
+            announced_v6: u64_at(b, 24),
+            listed_v4: u64_at(b, 32),
+            listed_v6: u64_at(b, 40),
+            dropped_v4: u64_at(b, 48),
+            dropped_v6: u64_at(b, 56),
+            sources: u64_at(b, 64),
+            routing_source: u16_at(b, 72),
         }
     }
 
-    /// The AS record of `asn`, by binary search.
+    /// The AS record of `asn`, by binary search (AS numbers are strictly
+    /// increasing, checked on open).
     pub(crate) fn find_as(&self, asn: Asn) -> Option<u32> {
-        let b = self.section(SEC_ASES);
-        let (mut lo, mut hi) = (0usize, self.counts.ases);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            let v = u32_at(b, mid * AS_LEN);
-            match v.cmp(&asn.get()) {
-                std::cmp::Ordering::Equal => return Some(mid as u32),
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-            }
-        }
-        None
+        self.asns.binary_search(&asn.get()).ok().map(|i| i as u32)
     }
 
     /// The first source (in build order) among the abuse-source bits of
@@ -714,6 +744,16 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
 
     pub(crate) fn masks(&self) -> (u64, u64, u64) {
         (self.list_mask, self.drop_mask, self.asn_drop_mask)
+    }
+}
+
+/// Record `i` of a table of `N`-byte records. Indices were validated on
+/// open; an out-of-range one panics, as slice indexing would.
+#[inline]
+fn record<const N: usize>(table: &[u8], i: usize) -> &[u8; N] {
+    match table.get(i * N..).and_then(<[u8]>::first_chunk) {
+        Some(r) => r,
+        None => panic!("snapshot record {i} out of range"),
     }
 }
 
@@ -828,5 +868,77 @@ mod tests {
         assert_eq!(largest_block(0, u128::from(u32::MAX), 5, false), (0, 0));
         assert_eq!(largest_block(7, 7, 7, false), (7, 32));
         assert_eq!(largest_block(0, u128::MAX, 9, true), (0, 0));
+        assert_eq!(largest_block(8, 9, 7, false), (7, 32));
+        assert_eq!(largest_block(8, 9, 10, true), (10, 128));
+    }
+
+    /// The definition: the shortest prefix length whose block around `ip`
+    /// fits, found by binary search.
+    fn largest_block_by_search(start: u128, end: u128, ip: u128, v6: bool) -> (u128, u8) {
+        let bits = family_bits(v6);
+        let fits = |len: u32| {
+            let host = bits - len;
+            let mask = if host >= 128 {
+                u128::MAX
+            } else {
+                (1u128 << host) - 1
+            };
+            let net = ip & !mask;
+            (net >= start && (net | mask) <= end).then_some(net)
+        };
+        let (mut lo, mut hi) = (0u32, bits);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if fits(mid).is_some() {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        (fits(lo).unwrap_or(ip), lo as u8)
+    }
+
+    #[test]
+    fn largest_block_matches_its_definition() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for i in 0..200_000u32 {
+            let v6 = i % 2 == 1;
+            let max = if v6 { u128::MAX } else { u128::from(u32::MAX) };
+            let draw = |r: u64, r2: u64| {
+                let wide = (u128::from(r) << 64) | u128::from(r2);
+                // Mostly values near round boundaries, where the cases are.
+                let v = match r2 % 4 {
+                    0 => wide,
+                    1 => wide >> (r % 128) << (r % 128),
+                    2 => (wide >> (r % 128) << (r % 128)).wrapping_sub(1),
+                    _ => wide >> (r2 % 128),
+                };
+                v & max
+            };
+            let (a, b, c) = (
+                draw(next(), next()),
+                draw(next(), next()),
+                draw(next(), next()),
+            );
+            let mut v = [a, b, c];
+            v.sort_unstable();
+            let [start, ip, end] = v;
+            assert_eq!(
+                largest_block(start, end, ip, v6),
+                largest_block_by_search(start, end, ip, v6),
+                "{start:#x} {ip:#x} {end:#x} v6={v6}"
+            );
+            // And outside the range.
+            assert_eq!(
+                largest_block(ip, end, start, v6),
+                largest_block_by_search(ip, end, start, v6)
+            );
+        }
     }
 }

@@ -89,7 +89,12 @@ impl<R: BufRead> LineReader<R> {
             let available = match self.inner.fill_buf() {
                 Ok(b) => b,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.io_error(e)),
+                Err(e) => {
+                    // Skipping a line cannot get past a failing reader: a
+                    // caller that goes on after errors would loop forever.
+                    self.done = true;
+                    return Err(self.io_error(e));
+                }
             };
             if available.is_empty() {
                 self.done = true;
@@ -137,7 +142,9 @@ impl<R: BufRead> LineReader<R> {
                 limit: limit.0,
             };
         }
-        Error::parse(&self.name, self.line + 1, format!("read error: {e}"))
+        // A failing reader is no fault of one line: no line number, so that
+        // lenient callers do not skip it.
+        Error::io(&self.name, e)
     }
 }
 

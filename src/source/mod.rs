@@ -172,9 +172,11 @@ impl Format {
                 continue;
             }
             if let Some((left, right)) = line.split_once(';')
-                && left.trim().parse::<IpNetwork>().is_ok() && right.trim().starts_with("SBL") {
-                    return Ok(Format::DropText);
-                }
+                && left.trim().parse::<IpNetwork>().is_ok()
+                && right.trim().starts_with("SBL")
+            {
+                return Ok(Format::DropText);
+            }
             let tabs: Vec<&str> = line.split('\t').collect();
             if tabs.len() == 3 && tabs[0].parse::<IpAddr>().is_ok() {
                 return Ok(Format::Pfx2as);
@@ -499,6 +501,8 @@ pub struct Parser<R> {
     lines: LineReader<R>,
     state: State,
     records: u64,
+    /// Lines refused so far (bad records, or junk that may have been one).
+    rejected: u64,
     limits: Limits,
     finished: bool,
 }
@@ -513,6 +517,7 @@ impl<R: BufRead> Parser<R> {
             lines: LineReader::new(name, reader, limits.max_line_len),
             state: State::default(),
             records: 0,
+            rejected: 0,
             limits,
             finished: false,
         }
@@ -557,19 +562,36 @@ impl<R: BufRead> Iterator for Parser<R> {
                     self.finished = true;
                     // A feed that states its own size and does not match it
                     // was cut short (or padded): never accept it silently.
+                    // The error concerns the whole source (line 0), so that
+                    // a lenient build, which skips bad lines, refuses it too.
+                    // Lines refused on the way may have been records: a
+                    // count between the records and the records plus the
+                    // refused lines is consistent.
                     return match self.state.declared_records {
-                        Some(declared) if declared != self.records => Some(Err(Error::parse(
-                            &self.name,
-                            self.lines.line(),
-                            format!(
-                                "the source declares {declared} records but {} were read; truncated or altered file",
-                                self.records
-                            ),
-                        ))),
+                        Some(declared)
+                            if declared < self.records
+                                || declared > self.records + self.rejected =>
+                        {
+                            let rejected = match self.rejected {
+                                0 => String::new(),
+                                n => format!(" ({n} more lines refused)"),
+                            };
+                            Some(Err(Error::parse(
+                                &self.name,
+                                0,
+                                format!(
+                                    "the source declares {declared} records but {}{rejected} were read; truncated or altered file",
+                                    self.records
+                                ),
+                            )))
+                        }
                         _ => None,
                     };
                 }
-                Err(e) => return Some(Err(e)),
+                Err(e) => {
+                    self.rejected += 1;
+                    return Some(Err(e));
+                }
             };
             let n = self.lines.line();
             match self.parse_line(&line, n) {
@@ -587,7 +609,10 @@ impl<R: BufRead> Iterator for Parser<R> {
                     return Some(Ok(record));
                 }
                 Ok(None) => continue,
-                Err(e) => return Some(Err(e)),
+                Err(e) => {
+                    self.rejected += 1;
+                    return Some(Err(e));
+                }
             }
         }
     }
@@ -725,9 +750,10 @@ pub(crate) fn date_from_name(name: &str) -> Option<i64> {
         if bounded_left && bounded_right && window.iter().all(u8::is_ascii_digit) {
             let s = std::str::from_utf8(window).ok()?;
             if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y%m%d")
-                && (1990..=2200).contains(&chrono::Datelike::year(&d)) {
-                    return d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp());
-                }
+                && (1990..=2200).contains(&chrono::Datelike::year(&d))
+            {
+                return d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp());
+            }
         }
         i += 1;
     }

@@ -1,0 +1,65 @@
+//! Building a snapshot from sources of any content (plain or gzip, format
+//! detected), leniently: the build must succeed with whatever was accepted,
+//! and the snapshot must score.
+//!
+//! The input holds up to eight sources separated by the line `--8<--`.
+#![no_main]
+
+use bphscore::{Detector, Error, Model, SnapshotBuilder};
+use libfuzzer_sys::fuzz_target;
+
+/// Separates the sources of one input.
+const SEPARATOR: &[u8] = b"\n--8<--\n";
+const MAX_SOURCES: usize = 8;
+
+fn split(data: &[u8]) -> Vec<&[u8]> {
+    let mut parts = Vec::new();
+    let mut rest = data;
+    while parts.len() + 1 < MAX_SOURCES {
+        match rest.windows(SEPARATOR.len()).position(|w| w == SEPARATOR) {
+            Some(i) => {
+                parts.push(&rest[..i]);
+                rest = &rest[i + SEPARATOR.len()..];
+            }
+            None => break,
+        }
+    }
+    parts.push(rest);
+    parts
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut builder = SnapshotBuilder::new()
+        .limits(bphscore_fuzz::limits())
+        .lenient(true)
+        .build_time(1_794_470_400);
+    for (i, part) in split(data).into_iter().enumerate() {
+        // A date in the name dates a source that states none.
+        let name = format!("source-{i}-2026110{}.txt", i % 10);
+        match builder.add_reader(&name, None, part) {
+            Ok(info) => {
+                assert_eq!(info.name, name);
+                assert!(
+                    info.bytes == part.len() as u64,
+                    "{name}: {} bytes hashed of {}",
+                    info.bytes,
+                    part.len()
+                );
+            }
+            Err(Error::UnknownFormat { .. } | Error::Limit { .. } | Error::Build { .. }) => {}
+            // Lenient builds skip bad records; what is left concerns the
+            // whole source: a cut file, a corrupt gzip stream.
+            Err(Error::Parse { line: 0, .. } | Error::Io { .. }) => {}
+            Err(other) => panic!("{name}: unexpected error in a lenient build: {other:?}"),
+        }
+    }
+    // Building validates the result as opening a file does.
+    let snapshot = builder
+        .build()
+        .expect("a builder always compiles what it accepted");
+    bphscore_fuzz::inspect(&snapshot);
+    let detector = Detector::new(snapshot, Model::default_model());
+    let mut subjects = bphscore_fuzz::fixed_subjects();
+    subjects.extend(bphscore_fuzz::subjects_in(data, 32));
+    bphscore_fuzz::score_all(&detector, &subjects);
+});

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Fetches real public routing data into data/ (ignored by git) and builds
+# data/real.bph from it.
+#
+# Data: ip-location-db ASN ranges (@ip-location-db/asn on npm), built from
+# RouteViews, DB-IP and NRO data, licensed CC BY 4.0. Its README warns of
+# known errors: fit for scale and demos, not as ground truth. Cite the
+# licence wherever results built on it are shown.
+#
+# Usage: scripts/fetch-real-data.sh          (needs npm and cargo)
+# Then:  cargo bench --bench score -- real   (times score_ip on data/real.bph)
+set -euo pipefail
+
+PACKAGE="@ip-location-db/asn@2.3.2026061719"
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+data="$root/data"
+mkdir -p "$data"
+cd "$data"
+
+if [[ ! -s asn-ipv4.csv || ! -s asn-ipv6.csv ]]; then
+    work="$(mktemp -d "$data/.fetch-XXXXXX")"
+    trap 'rm -rf "$work"' EXIT
+    echo "fetching $PACKAGE" >&2
+    tarball="$(cd "$work" && npm pack --silent "$PACKAGE" | tail -n 1)"
+    tar -xzf "$work/$tarball" -C "$work" package/asn-ipv4.csv package/asn-ipv6.csv
+    mv "$work/package/asn-ipv4.csv" "$work/package/asn-ipv6.csv" "$data/"
+    (cd "$work" && sha256sum "$tarball") >"$data/asn-package.sha256"
+fi
+wc -l asn-ipv4.csv asn-ipv6.csv >&2
+
+cd "$root"
+cargo run --release -- build \
+    --routing data/asn-ipv4.csv \
+    --routing data/asn-ipv6.csv \
+    -o data/real.bph
+ls -l data/real.bph >&2
