@@ -299,11 +299,7 @@ fn print_inspect<S: AsRef<[u8]>>(
     label: &str,
     json: bool,
 ) -> Result<ExitCode, Error> {
-    let date = |t: i64| {
-        chrono::DateTime::from_timestamp(t, 0)
-            .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-            .unwrap_or_else(|| t.to_string())
-    };
+    let date = bphscore::source::format_date;
     let mut out = io::stdout().lock();
     let w = |e: io::Error| Error::from_io("<stdout>", e);
     if json {

@@ -98,11 +98,11 @@ pub struct Snapshot<S = Vec<u8>> {
     list_mask: u64,
     drop_mask: u64,
     asn_drop_mask: u64,
-    /// The `STRINGS` section, checked as UTF-8 once on open, so that AS
-    /// names are sliced on look-up instead of validated again each time;
-    /// `None` when the section as a whole is not UTF-8 (each name in it
-    /// still is: it is then validated on every look-up).
-    names: Option<Box<str>>,
+    /// The `STRINGS` section, checked as UTF-8 once on open (the writer
+    /// only writes UTF-8), so that AS names are sliced on look-up instead of
+    /// validated again each time. A copy, so that a mapped file changed
+    /// under the reader cannot make a name invalid.
+    names: Box<str>,
     /// The AS numbers of the `ASES` table, in its order (by number): a
     /// compact copy that `find_as` searches in a few cache lines instead of
     /// touching one 80-byte record per probe.
@@ -354,7 +354,14 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             }
         }
         let strings = &bytes[sections[SEC_STRINGS as usize].clone()];
-        let names = std::str::from_utf8(strings).ok().map(Box::<str>::from);
+        let names: Box<str> = std::str::from_utf8(strings)
+            .map_err(|e| {
+                err(
+                    sections[SEC_STRINGS as usize].start + e.valid_up_to(),
+                    "AS names are not UTF-8".into(),
+                )
+            })?
+            .into();
         let asns = bytes[sections[SEC_ASES as usize].clone()]
             .chunks_exact(AS_LEN)
             .map(|r| u32_at(r, 0))
@@ -499,10 +506,8 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             // In a valid UTF-8 section, a name is valid UTF-8 exactly when
             // both of its ends are character boundaries.
             let name_ok = off.checked_add(len).is_some_and(|end| end <= strings.len())
-                && match &self.names {
-                    Some(all) => all.is_char_boundary(off) && all.is_char_boundary(off + len),
-                    None => std::str::from_utf8(&strings[off..off + len]).is_ok(),
-                };
+                && self.names.is_char_boundary(off)
+                && self.names.is_char_boundary(off + len);
             if !name_ok
                 || prev_asn.is_some_and(|p| p >= asn)
                 || sources & !all_bits != 0
@@ -701,10 +706,7 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         let b: &[u8; AS_LEN] = record(self.section(SEC_ASES), i as usize);
         let (off, len) = (u32_at(b, 4) as usize, u32_at(b, 8) as usize);
         // Validated as UTF-8 on open.
-        let name = match &self.names {
-            Some(all) => all.get(off..off + len).unwrap_or(""),
-            None => std::str::from_utf8(&self.section(SEC_STRINGS)[off..off + len]).unwrap_or(""),
-        };
+        let name = self.names.get(off..off + len).unwrap_or("");
         AsView {
             asn: u32_at(b, 0),
             name,

@@ -760,8 +760,13 @@ pub(crate) fn date_from_name(name: &str) -> Option<i64> {
     None
 }
 
-/// Formats a unix time as an RFC 3339 UTC timestamp.
-pub(crate) fn format_date(t: i64) -> String {
+/// Formats a unix time as an RFC 3339 UTC timestamp, as every output of
+/// bphscore writes dates.
+///
+/// ```
+/// assert_eq!(bphscore::source::format_date(1_794_470_400), "2026-11-12T08:00:00Z");
+/// ```
+pub fn format_date(t: i64) -> String {
     chrono::DateTime::from_timestamp(t, 0)
         .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_else(|| t.to_string())
