@@ -32,7 +32,8 @@ use std::time::Duration;
 
 use bphscore::{Detector, Model, Snapshot, Subject};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use ipnetwork::IpNetwork;
+use ipnetwork::{IpNetwork, Ipv4Network, Ipv6Network};
+use prefix_trie::PrefixMap;
 
 use common::World;
 
@@ -85,66 +86,85 @@ fn cycle<T: Copy, R>(items: &[T], mut f: impl FnMut(T) -> R) -> impl FnMut() -> 
     }
 }
 
-/// The naive peer: the origin AS of `ip` by `binary_search` over the
-/// sorted starts of the routing rows.
-struct SortedStarts {
-    starts: Vec<u32>,
-    ends: Vec<u32>,
-    asns: Vec<u32>,
+/// The prefix-trie peer: longest-prefix match over the CIDR blocks of the
+/// same routing rows (`prefix_trie::PrefixMap::get_lpm`), giving the origin
+/// AS only.
+struct Trie {
+    v4: PrefixMap<Ipv4Network, u32>,
+    v6: PrefixMap<Ipv6Network, u32>,
 }
 
-impl SortedStarts {
-    fn origin(&self, ip: u32) -> Option<u32> {
-        let i = match self.starts.binary_search(&ip) {
-            Ok(i) => i,
-            Err(0) => return None,
-            Err(i) => i - 1,
-        };
-        (ip <= self.ends[i]).then(|| self.asns[i])
+impl Trie {
+    /// From `(start, end, origin ASN)` rows of one family.
+    fn insert_rows(&mut self, rows: impl IntoIterator<Item = (u128, u128, u32)>, v6: bool) {
+        for (start, end, asn) in rows {
+            for (net, len) in common::cidrs(start, end, v6) {
+                if v6 {
+                    let net = Ipv6Network::new(net.into(), len).expect("valid IPv6 block");
+                    self.v6.insert(net, asn);
+                } else {
+                    let net = Ipv4Network::new((net as u32).into(), len).expect("valid IPv4 block");
+                    self.v4.insert(net, asn);
+                }
+            }
+        }
+    }
+
+    fn new() -> Self {
+        Trie {
+            v4: PrefixMap::new(),
+            v6: PrefixMap::new(),
+        }
+    }
+
+    #[inline]
+    fn origin(&self, ip: IpAddr) -> Option<u32> {
+        match ip {
+            IpAddr::V4(a) => self
+                .v4
+                .get_lpm(&Ipv4Network::new(a, 32).expect("/32"))
+                .map(|(_, asn)| *asn),
+            IpAddr::V6(a) => self
+                .v6
+                .get_lpm(&Ipv6Network::new(a, 128).expect("/128"))
+                .map(|(_, asn)| *asn),
+        }
     }
 }
 
-fn v4_bits(ips: &[IpAddr]) -> Vec<u32> {
-    ips.iter()
-        .map(|ip| match ip {
-            IpAddr::V4(a) => u32::from(*a),
-            IpAddr::V6(_) => unreachable!("IPv4 queries"),
-        })
-        .collect()
-}
-
+/// `score_ip` (everything: probability, class, prefix, AS, country,
+/// reasons with sources) and `lookup` (probability, class and the handle
+/// to the reasons), beside `prefix-trie`'s longest-prefix match over the
+/// same ranges on the same addresses.
 fn score_ip(c: &mut Criterion) {
     let fx = fixture();
     let d = &fx.detector;
     let v4 = fx.world.v4_queries(SEED, QUERIES);
     let v6 = fx.world.v6_queries(SEED, QUERIES);
-    let peer = SortedStarts {
-        starts: fx.world.v4_starts(),
-        ends: fx.world.v4.iter().map(|r| r.end as u32).collect(),
-        asns: fx
-            .world
-            .v4
-            .iter()
-            .map(|r| fx.world.ases[r.origin as usize].asn)
-            .collect(),
-    };
-    let v4_raw = v4_bits(&v4);
+    let mut trie = Trie::new();
+    let origin = |r: &common::SynthRange| fx.world.ases[r.origin as usize].asn;
+    trie.insert_rows(
+        fx.world.v4.iter().map(|r| (r.start, r.end, origin(r))),
+        false,
+    );
+    trie.insert_rows(
+        fx.world.v6.iter().map(|r| (r.start, r.end, origin(r))),
+        true,
+    );
 
     let mut g = c.benchmark_group("score_ip");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("v4", |b| b.iter(cycle(&v4, |ip| d.score_ip(ip))));
-    g.bench_function("v6", |b| b.iter(cycle(&v6, |ip| d.score_ip(ip))));
-    g.bench_function("peer_binary_search_v4", |b| {
-        b.iter(cycle(&v4_raw, |ip| peer.origin(ip)))
-    });
-    // The same 256 addresses over and over: their lines of the snapshot
-    // stay in cache, so this is the cost of the computation with few misses.
-    g.bench_function("v4_cached", |b| {
-        b.iter(cycle(&v4[..256], |ip| d.score_ip(ip)))
-    });
-    g.bench_function("v6_cached", |b| {
-        b.iter(cycle(&v6[..256], |ip| d.score_ip(ip)))
-    });
+    for (family, queries) in [("v4", &v4), ("v6", &v6)] {
+        g.bench_function(format!("lookup_{family}"), |b| {
+            b.iter(cycle(queries, |ip| d.lookup(ip)))
+        });
+        g.bench_function(format!("score_ip_{family}"), |b| {
+            b.iter(cycle(queries, |ip| d.score_ip(ip)))
+        });
+        g.bench_function(format!("peer_prefix_trie_{family}"), |b| {
+            b.iter(cycle(queries, |ip| trie.origin(ip)))
+        });
+    }
     g.finish();
 }
 
@@ -271,6 +291,16 @@ fn real_data(c: &mut Criterion) {
         counts.ases
     );
     let detector = Detector::new(snapshot, Model::default_model());
+    let mmdb_path = data.join("geo-whois-asn-country.mmdb");
+    // SAFETY: the benchmark maps a file that nothing modifies while it runs.
+    let mmdb = unsafe { maxminddb::Reader::open_mmap(&mmdb_path) }
+        .map_err(|e| {
+            eprintln!(
+                "real_data: maxminddb peer skipped: {}: {e}",
+                mmdb_path.display()
+            )
+        })
+        .ok();
     let mut rng = common::Rng::new(SEED);
     let mut g = c.benchmark_group("real_data");
     g.bench_function("open_mmap", |b| {
@@ -310,23 +340,37 @@ fn real_data(c: &mut Criterion) {
                 }
             })
             .collect();
-        let name = if v6 { "score_ip_v6" } else { "score_ip_v4" };
-        g.bench_function(name, |b| {
+        let family = if v6 { "v6" } else { "v4" };
+        g.bench_function(format!("lookup_{family}"), |b| {
+            b.iter(cycle(&queries, |ip| detector.lookup(ip)))
+        });
+        g.bench_function(format!("score_ip_{family}"), |b| {
             b.iter(cycle(&queries, |ip| detector.score_ip(ip)))
         });
-        if !v6 {
-            let peer = SortedStarts {
-                starts: rows.iter().map(|r| r.0 as u32).collect(),
-                ends: rows.iter().map(|r| r.1 as u32).collect(),
-                asns: rows.iter().map(|r| r.2).collect(),
-            };
-            let raw = v4_bits(&queries);
-            g.bench_function("peer_binary_search_v4", |b| {
-                b.iter(cycle(&raw, |ip| peer.origin(ip)))
+        let mut trie = Trie::new();
+        trie.insert_rows(rows.iter().copied(), v6);
+        g.bench_function(format!("peer_prefix_trie_{family}"), |b| {
+            b.iter(cycle(&queries, |ip| trie.origin(ip)))
+        });
+        if let Some(reader) = &mmdb {
+            g.bench_function(format!("peer_maxminddb_{family}"), |b| {
+                b.iter(cycle(&queries, |ip| {
+                    reader
+                        .lookup(ip)
+                        .ok()
+                        .and_then(|r| r.decode::<MmdbCountry<'_>>().ok().flatten())
+                        .map(|c| c.country_code.len())
+                }))
             });
         }
     }
     g.finish();
+}
+
+/// The record of `geo-whois-asn-country.mmdb`, decoded as a user would.
+#[derive(serde::Deserialize)]
+struct MmdbCountry<'a> {
+    country_code: &'a str,
 }
 
 fn bits(ip: IpAddr) -> u128 {

@@ -12,6 +12,9 @@
 set -euo pipefail
 
 PACKAGE="@ip-location-db/asn@2.3.2026061719"
+# The country MMDB a user would consult for the same addresses: the peer of
+# the score_ip benchmark (maxminddb look-up + decode). CC0.
+MMDB_PACKAGE="@ip-location-db/geo-whois-asn-country-mmdb@2.3.2026061719"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data="$root/data"
@@ -27,7 +30,17 @@ if [[ ! -s asn-ipv4.csv || ! -s asn-ipv6.csv ]]; then
     mv "$work/package/asn-ipv4.csv" "$work/package/asn-ipv6.csv" "$data/"
     (cd "$work" && sha256sum "$tarball") >"$data/asn-package.sha256"
 fi
+if [[ ! -s geo-whois-asn-country.mmdb ]]; then
+    work="$(mktemp -d "$data/.fetch-XXXXXX")"
+    trap 'rm -rf "$work"' EXIT
+    echo "fetching $MMDB_PACKAGE" >&2
+    tarball="$(cd "$work" && npm pack --silent "$MMDB_PACKAGE" | tail -n 1)"
+    tar -xzf "$work/$tarball" -C "$work" package/geo-whois-asn-country.mmdb
+    mv "$work/package/geo-whois-asn-country.mmdb" "$data/"
+    (cd "$work" && sha256sum "$tarball") >"$data/mmdb-package.sha256"
+fi
 wc -l asn-ipv4.csv asn-ipv6.csv >&2
+ls -l geo-whois-asn-country.mmdb >&2
 
 cd "$root"
 cargo run --release -- build \

@@ -75,7 +75,7 @@ mod subject;
 pub mod world;
 
 pub use error::{Error, Result};
-pub use score::{Class, Detector, Model, Reason, Score};
+pub use score::{Class, Detector, Model, Reason, Score, Verdict};
 pub use snapshot::{Snapshot, SnapshotBuilder};
 pub use subject::{Asn, Country, ParseAsnError, ParseSubjectError, Subject};
 

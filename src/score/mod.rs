@@ -5,6 +5,7 @@
 //! probes and a short binary search) and a dot product; it does not
 //! allocate. A [`Score`] borrows names and source records from the snapshot.
 
+mod lookup;
 mod model;
 
 use std::fmt;
@@ -12,6 +13,7 @@ use std::net::IpAddr;
 
 use ipnetwork::IpNetwork;
 
+pub use lookup::Verdict;
 pub use model::{MODEL_FORMAT_VERSION, Model, Thresholds, Transform};
 
 use crate::error::Result;
@@ -249,6 +251,8 @@ pub struct Detector<S = Vec<u8>> {
     model: Model,
     /// `model.prior()`, the probability of unknown subjects, computed once.
     prior: f64,
+    /// Search structures and per-interval slots of [`Detector::lookup`].
+    fast: lookup::FastIndex,
 }
 
 impl Detector<Vec<u8>> {
@@ -308,6 +312,7 @@ impl<S: AsRef<[u8]>> Detector<S> {
     /// A detector over `snapshot` with `model`.
     pub fn new(snapshot: Snapshot<S>, model: Model) -> Self {
         Detector {
+            fast: lookup::FastIndex::new(&snapshot),
             snapshot,
             prior: model.prior(),
             model,

@@ -215,6 +215,14 @@ pub(crate) fn to_network(net: u128, len: u8, v6: bool) -> IpNetwork {
     IpNetwork::new(addr, len).unwrap_or_else(|_| IpNetwork::from(addr))
 }
 
+pub(crate) fn u128_to_ip(a: u128, v6: bool) -> IpAddr {
+    if v6 {
+        IpAddr::V6(a.into())
+    } else {
+        IpAddr::V4((a as u32).into())
+    }
+}
+
 pub(crate) fn ip_to_u128(ip: IpAddr) -> (u128, bool) {
     match ip {
         IpAddr::V4(a) => (u128::from(u32::from(a)), false),
@@ -655,6 +663,22 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
                 u128::from(u32::MAX)
             };
             (s, e, self.interval_cell(i, v6))
+        }
+    }
+
+    /// The first interval of the IPv4 addresses whose top 16 bits are `t`
+    /// (`t` in `0..=65536`; entry 65536 is the last interval).
+    pub(crate) fn v4_entry_point(&self, t: usize) -> usize {
+        u32_at(self.section(SEC_V4_INDEX), t * 4) as usize
+    }
+
+    /// The first address of interval `i`.
+    #[inline]
+    pub(crate) fn interval_start(&self, i: usize, v6: bool) -> u128 {
+        if v6 {
+            u128_at(self.section(SEC_V6_STARTS), i * 16)
+        } else {
+            u128::from(u32_at(self.section(SEC_V4_STARTS), i * 4))
         }
     }
 

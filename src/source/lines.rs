@@ -50,6 +50,22 @@ impl<R: BufRead> LineReader<R> {
         self.line
     }
 
+    /// Reads the next line and returns its bytes, not checked as UTF-8
+    /// (for callers that check only the lines they cannot read as ASCII);
+    /// an overlong line is an error, as in [`next_line`](Self::next_line).
+    pub(crate) fn next_line_bytes(&mut self) -> Result<Option<&[u8]>, Error> {
+        match self.next_raw()? {
+            None => Ok(None),
+            Some(()) if self.overlong => Err(Error::Limit {
+                source_name: self.name.clone(),
+                line: self.line,
+                what: "line length",
+                limit: self.max_len as u64,
+            }),
+            Some(()) => Ok(Some(&self.buf)),
+        }
+    }
+
     /// Reads the next line into the internal buffer and returns it as text
     /// (without its line end). `Ok(None)` at the end of input.
     pub(crate) fn next_line(&mut self) -> Result<Option<&str>, Error> {
