@@ -8,19 +8,17 @@
 //! scripts/fetch-real-data.sh && cargo bench --bench score -- real
 //! ```
 //!
-//! The `score_ip` group also measures the peer a user would write by hand:
-//! `binary_search` over a sorted `Vec<u32>` of range starts, which finds
-//! the origin AS only, with no listings, no AS aggregates and no reasons.
+//! The `score_ip` group measures, on the same addresses, `lookup`
+//! (probability, class and the handle to the reasons), `score_ip`
+//! (everything, reasons with sources included) and the peer a user would
+//! pick instead: `prefix-trie`'s `get_lpm` over the CIDR blocks of the same
+//! ranges, which finds the origin AS only. `real_data` adds the
+//! `maxminddb` look-up + decode of the country MMDB of the same addresses.
+//! For ratios that hold on a noisy shared machine, prefer the interleaved
+//! `cargo run --release --example peer_ratios`.
 //!
-//! `v4` and `v6` cycle through 65,536 random queries, so most look-ups miss
-//! the CPU caches: scoring an address follows interval → cell → route → AS
-//! → name, each a dependent read in a different table of a ~77 MB
-//! snapshot, and that chain of misses, not computation, sets the time.
-//! `v4_cached` and `v6_cached` cycle through 256 queries, whose lines stay
-//! cached: the cost of the computation itself.
-//!
-//! Targets: `score_ip` median ≤ 100 ns on one core; opening a snapshot
-//! (memory map or bytes, with the CRC and full validation) ≤ 50 ms.
+//! Queries cycle through 65,536 random addresses (half inside a routing
+//! range, half uniform), so most look-ups miss the CPU caches.
 
 mod common;
 
