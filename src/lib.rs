@@ -17,7 +17,9 @@
 //!    opened by memory map, with longest-prefix match over IPv4 and IPv6;
 //! 4. [`score`]: the model and the [`Detector`] that scores subjects;
 //! 5. [`batch`]: line-oriented batch scoring (CSV, JSON lines, table), and
-//!    the `bphscore` command-line tool on top.
+//!    the `bphscore` command-line tool on top;
+//! 6. [`export`]: firewall and IDS exports (nftables, ipset, Suricata,
+//!    Zeek, CIDR lists) of the addresses a snapshot selects.
 //!
 //! ## Quick start
 //!
@@ -67,6 +69,7 @@
 
 pub mod batch;
 mod error;
+pub mod export;
 pub mod features;
 pub mod score;
 pub mod snapshot;

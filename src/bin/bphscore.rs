@@ -26,6 +26,8 @@ enum Command {
     Score(ScoreArgs),
     /// Print a snapshot's header, sources and counts.
     Inspect(InspectArgs),
+    /// Export selected addresses as aggregated CIDRs for firewalls and IDS.
+    Export(ExportArgs),
 }
 
 #[derive(Args)]
@@ -94,12 +96,50 @@ struct InspectArgs {
     json: bool,
 }
 
+#[derive(Args)]
+struct ExportArgs {
+    /// Output format.
+    #[arg(long, value_parser = ["nft", "ipset", "suricata", "zeek", "cidr"])]
+    format: String,
+    /// Snapshot file (default: the embedded default world).
+    #[arg(long, value_name = "FILE")]
+    snapshot: Option<PathBuf>,
+    /// Model file (default: the embedded models/default.json).
+    #[arg(long, value_name = "FILE")]
+    model: Option<PathBuf>,
+    /// Lowest class exported (clean < abused-legitimate < bph-reseller < bulletproof).
+    #[arg(long, default_value = "bph-reseller", value_name = "CLASS")]
+    min_class: bphscore::Class,
+    /// Lowest probability exported.
+    #[arg(long, default_value_t = 0.0, value_name = "P")]
+    min_prob: f64,
+    /// Export one address family only.
+    #[arg(long, value_name = "4|6")]
+    family: Option<bphscore::export::Family>,
+    /// Networks never exported: one IP or CIDR per line (repeatable).
+    #[arg(long, value_name = "FILE")]
+    protect: Vec<PathBuf>,
+    /// Name of the nftables table and sets, ipset sets, Zeek meta.source.
+    #[arg(long, default_value = "bphscore")]
+    name: String,
+    /// Output file, written atomically (default: standard output).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Suricata categories file (default: categories.txt beside --output).
+    #[arg(long, value_name = "FILE")]
+    categories: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Build(args) => build(args),
         Command::Score(args) => score(args),
         Command::Inspect(args) => inspect(args),
+        Command::Export(args) => export(args),
     };
     match result {
         Ok(code) => code,
@@ -368,4 +408,87 @@ fn print_inspect<S: AsRef<[u8]>>(
         .map_err(w)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn export(args: ExportArgs) -> Result<ExitCode, Error> {
+    use bphscore::export::{Export, Format, Selection};
+    let model = match &args.model {
+        Some(path) => Model::load(path)?,
+        None => Model::default_model(),
+    };
+    let format: Format = args.format.parse()?;
+    let mut selection = Selection::default()
+        .min_class(args.min_class)
+        .min_probability(args.min_prob);
+    if let Some(f) = args.family {
+        selection = selection.family(f);
+    }
+    let categories = match (format, &args.categories, &args.output) {
+        (Format::Suricata, Some(c), _) => Some(c.clone()),
+        (Format::Suricata, None, Some(o)) => Some(o.with_file_name("categories.txt")),
+        (Format::Suricata, None, None) => {
+            return Err(Error::Build {
+                message: "the suricata format needs --output or --categories for categories.txt"
+                    .to_owned(),
+            });
+        }
+        _ => None,
+    };
+    let mut export = match &args.snapshot {
+        Some(path) => Export::select(&Detector::new(Snapshot::open(path)?, model), selection),
+        None => Export::select(
+            &Detector::new(bphscore::world::snapshot()?, model),
+            selection,
+        ),
+    };
+    let mut protected = Vec::new();
+    for path in &args.protect {
+        let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+        protected.extend(bphscore::export::read_networks(
+            &path.display().to_string(),
+            file,
+        )?);
+    }
+    export.protect(&protected);
+    let export = export.name(&args.name)?;
+    match &args.output {
+        Some(path) => write_file(path, |w| export.write(format, w))?,
+        None => export
+            .write(format, io::stdout().lock())
+            .map_err(|e| io_error(std::path::Path::new("<stdout>"), e))?,
+    }
+    if let Some(path) = &categories {
+        write_file(path, |w| export.write_suricata_categories(w))?;
+    }
+    if !args.quiet {
+        let s = export.stats();
+        eprintln!(
+            "exported {} CIDRs ({} before merging adjacent intervals) from {} of {} intervals{}",
+            s.cidrs_after,
+            s.cidrs_before,
+            s.selected,
+            s.intervals,
+            categories.map_or_else(String::new, |c| format!("; categories in {}", c.display()))
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `path` atomically: a temporary file beside it, renamed over it.
+fn write_file(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut std::fs::File) -> io::Result<()>,
+) -> Result<(), Error> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".bphscore-")
+        .tempfile_in(dir)
+        .map_err(|e| io_error(dir, e))?;
+    write(tmp.as_file_mut()).map_err(|e| io_error(path, e))?;
+    tmp.as_file().sync_all().map_err(|e| io_error(path, e))?;
+    tmp.persist(path).map_err(|e| io_error(path, e.error))?;
+    Ok(())
 }
