@@ -19,7 +19,9 @@
 //! 5. [`batch`]: line-oriented batch scoring (CSV, JSON lines, table), and
 //!    the `bphscore` command-line tool on top;
 //! 6. [`export`]: firewall and IDS exports (nftables, ipset, Suricata,
-//!    Zeek, CIDR lists) of the addresses a snapshot selects.
+//!    Zeek, CIDR lists) of the addresses a snapshot selects;
+//! 7. [`update`]: downloads the public sources into a data folder
+//!    (conditional requests, retries, checksums, atomic replacement).
 //!
 //! ## Quick start
 //!
@@ -75,6 +77,7 @@ pub mod score;
 pub mod snapshot;
 pub mod source;
 mod subject;
+pub mod update;
 pub mod world;
 
 pub use error::{Error, Result};

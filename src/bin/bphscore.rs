@@ -28,6 +28,8 @@ enum Command {
     Inspect(InspectArgs),
     /// Export selected addresses as aggregated CIDRs for firewalls and IDS.
     Export(ExportArgs),
+    /// Download the configured public sources into a data folder.
+    Update(UpdateArgs),
 }
 
 #[derive(Args)]
@@ -41,6 +43,9 @@ struct BuildArgs {
     /// Geolocation source: ip-location-db country CSV (repeatable).
     #[arg(long, value_name = "[FORMAT:]FILE")]
     geo: Vec<SourceSpec>,
+    /// Every good copy in a folder kept by `bphscore update`, by its kind.
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
     /// The snapshot file to write.
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
@@ -133,6 +138,22 @@ struct ExportArgs {
     quiet: bool,
 }
 
+#[derive(Args)]
+struct UpdateArgs {
+    /// Sources to download, TOML (default: the official URLs, see --print-config).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The data folder (created if missing).
+    #[arg(long, value_name = "DIR", required_unless_present = "print_config")]
+    dir: Option<PathBuf>,
+    /// Print the default configuration and exit.
+    #[arg(long)]
+    print_config: bool,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -140,6 +161,7 @@ fn main() -> ExitCode {
         Command::Score(args) => score(args),
         Command::Inspect(args) => inspect(args),
         Command::Export(args) => export(args),
+        Command::Update(args) => update(args),
     };
     match result {
         Ok(code) => code,
@@ -154,7 +176,17 @@ fn main() -> ExitCode {
     }
 }
 
-fn build(args: BuildArgs) -> Result<ExitCode, Error> {
+fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
+    if let Some(dir) = &args.data {
+        use bphscore::update::Use;
+        for (kind, spec) in bphscore::update::build_sources(dir)? {
+            match kind {
+                Use::Routing => args.routing.push(spec),
+                Use::Geo => args.geo.push(spec),
+                _ => args.abuse.push(spec),
+            }
+        }
+    }
     let limits = Limits::default()
         .max_line_len(args.max_line_len)
         .max_decompressed(args.max_decompressed)
@@ -491,4 +523,59 @@ fn write_file(
     tmp.as_file().sync_all().map_err(|e| io_error(path, e))?;
     tmp.persist(path).map_err(|e| io_error(path, e.error))?;
     Ok(())
+}
+
+fn update(args: UpdateArgs) -> Result<ExitCode, Error> {
+    use bphscore::update::{DEFAULT_CONFIG, Status, UpdateConfig, Updater};
+    if args.print_config {
+        print!("{DEFAULT_CONFIG}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let config = match &args.config {
+        Some(path) => UpdateConfig::load(path)?,
+        None => UpdateConfig::default_sources(),
+    };
+    let Some(dir) = args.dir else {
+        return Err(Error::Build {
+            message: "--dir is required".to_owned(),
+        });
+    };
+    let outcomes = Updater::new(config, &dir)?.run()?;
+    let mut failed = 0;
+    for o in &outcomes {
+        let text = match &o.status {
+            Status::Updated { bytes, sha256 } => {
+                format!("updated ({bytes} bytes, sha256 {sha256})")
+            }
+            Status::Unchanged => "unchanged".to_owned(),
+            Status::Skipped => "disabled".to_owned(),
+            Status::Failed { error, kept } => {
+                failed += 1;
+                format!(
+                    "FAILED after {} attempt(s): {error}; {}",
+                    o.attempts,
+                    if *kept {
+                        "kept the last good copy"
+                    } else {
+                        "no copy"
+                    }
+                )
+            }
+            _ => "?".to_owned(),
+        };
+        if !args.quiet || matches!(o.status, Status::Failed { .. }) {
+            eprintln!("{:<36} {text}", o.name);
+        }
+    }
+    if failed > 0 {
+        eprintln!("bphscore: {failed} of {} sources failed", outcomes.len());
+        return Ok(ExitCode::from(4));
+    }
+    if !args.quiet {
+        eprintln!(
+            "rebuild with: bphscore build --data {} -o world.bph",
+            dir.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
