@@ -471,8 +471,8 @@ impl Export {
     }
 
     /// The exported blocks with their verdicts, merging neighbours only
-    /// when they share a class and a probability to three decimals (what
-    /// the labelled formats write).
+    /// when they share a class and a Suricata score (the probability in
+    /// steps of 1/127), as the labelled formats write them.
     pub fn entries(&self) -> Vec<Entry> {
         let mut out = Vec::new();
         for (runs, v6) in [(&self.v4, false), (&self.v6, true)] {
@@ -633,8 +633,8 @@ pub fn read_networks(name: &str, input: impl std::io::Read) -> Result<Vec<IpNetw
 
 /// The label that Suricata and Zeek entries carry: neighbours merge only
 /// when it is equal.
-fn label_key(run: &Run) -> (Class, u32) {
-    (run.class, (run.probability * 1000.0).round() as u32)
+fn label_key(run: &Run) -> (Class, u8) {
+    (run.class, write::reputation(run.probability))
 }
 
 /// Merges adjacent runs with the same `key` and calls `emit` for each block

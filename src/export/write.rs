@@ -145,22 +145,17 @@ pub(super) fn suricata(e: &Export, out: &mut impl Write) -> io::Result<()> {
     comments(e, "Suricata IP reputation file: ip,category,score", out)?;
     for (runs, v6) in families(e) {
         let mut result = Ok(());
-        for_each_block(
-            runs,
-            v6,
-            |r| (r.class, reputation(r.probability)),
-            |net, len, run| {
-                if result.is_ok() {
-                    result = writeln!(
-                        out,
-                        "{},{},{}",
-                        snapshot::to_network(net, len, v6),
-                        category(run.class),
-                        reputation(run.probability)
-                    );
-                }
-            },
-        );
+        for_each_block(runs, v6, label_key, |net, len, run| {
+            if result.is_ok() {
+                result = writeln!(
+                    out,
+                    "{},{},{}",
+                    snapshot::to_network(net, len, v6),
+                    category(run.class),
+                    reputation(run.probability)
+                );
+            }
+        });
         result?;
     }
     Ok(())
@@ -215,7 +210,7 @@ pub(super) fn zeek(e: &Export, out: &mut impl Write) -> io::Result<()> {
             };
             result = writeln!(
                 out,
-                "{indicator}\t{}\t{}\t{} (probability {:.3}; snapshot {built})",
+                "{indicator}\t{}\t{}\t{} (probability {:.2}; snapshot {built})",
                 if host { "Intel::ADDR" } else { "Intel::SUBNET" },
                 e.name,
                 run.class,
