@@ -35,6 +35,7 @@ seed batch_lines "$world"/queries.txt
 seed model_json "$root"/models/*.json
 seed update_config "$root"/src/update/default-sources.toml
 seed protect_list "$world"/*.netset
+seed live_dns_answers "$world"/queries.txt
 
 sources=(
     "$world"/asn-ipv4-*.csv "$world"/asn-ipv6-*.csv

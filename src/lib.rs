@@ -21,7 +21,9 @@
 //! 6. [`export`]: firewall and IDS exports (nftables, ipset, Suricata,
 //!    Zeek, CIDR lists) of the addresses a snapshot selects;
 //! 7. [`update`]: downloads the public sources into a data folder
-//!    (conditional requests, retries, checksums, atomic replacement).
+//!    (conditional requests, retries, checksums, atomic replacement);
+//! 8. [`live`]: live DNS evidence (reverse DNS, DNSBL, origin AS) kept apart
+//!    from the snapshot's features; the resolver needs the feature `dns`.
 //!
 //! ## Quick start
 //!
@@ -73,6 +75,7 @@ pub mod batch;
 mod error;
 pub mod export;
 pub mod features;
+pub mod live;
 pub mod score;
 pub mod snapshot;
 pub mod source;

@@ -30,6 +30,9 @@ enum Command {
     Export(ExportArgs),
     /// Download the configured public sources into a data folder.
     Update(UpdateArgs),
+    /// Score addresses with live DNS evidence (reverse DNS, DNSBL, origin AS) beside.
+    #[cfg(feature = "dns")]
+    Live(LiveArgs),
 }
 
 #[derive(Args)]
@@ -154,6 +157,39 @@ struct UpdateArgs {
     quiet: bool,
 }
 
+#[cfg(feature = "dns")]
+#[derive(Args)]
+struct LiveArgs {
+    /// Addresses, or - to read one per line from standard input.
+    #[arg(required = true, value_name = "IP|-")]
+    inputs: Vec<String>,
+    /// Snapshot file (default: the embedded default world).
+    #[arg(long, value_name = "FILE")]
+    snapshot: Option<PathBuf>,
+    /// DNS server to ask, IP:PORT (repeatable; default: the system's).
+    #[arg(long, value_name = "ADDR")]
+    nameserver: Vec<std::net::SocketAddr>,
+    /// DNSBL zone to ask (repeatable), e.g. zen.spamhaus.org.
+    #[arg(long, value_name = "ZONE")]
+    dnsbl: Vec<String>,
+    /// Origin-AS TXT zones for IPv4 and IPv6.
+    #[arg(long, num_args = 2, value_names = ["V4_ZONE", "V6_ZONE"],
+          default_values = ["origin.asn.cymru.com", "origin6.asn.cymru.com"])]
+    origin_zones: Vec<String>,
+    /// Skip the origin-AS look-up.
+    #[arg(long)]
+    no_origin: bool,
+    /// Skip reverse DNS.
+    #[arg(long)]
+    no_ptr: bool,
+    /// Time allowed for one query, in milliseconds.
+    #[arg(long, default_value_t = 2000, value_name = "MS")]
+    timeout_ms: u64,
+    /// Queries in flight at once.
+    #[arg(long, default_value_t = 32, value_name = "N")]
+    concurrency: usize,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -162,6 +198,8 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect(args),
         Command::Export(args) => export(args),
         Command::Update(args) => update(args),
+        #[cfg(feature = "dns")]
+        Command::Live(args) => live(args),
     };
     match result {
         Ok(code) => code,
@@ -578,4 +616,99 @@ fn update(args: UpdateArgs) -> Result<ExitCode, Error> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(feature = "dns")]
+fn live(args: LiveArgs) -> Result<ExitCode, Error> {
+    use bphscore::live::{LiveDns, LiveDnsConfig};
+    let mut lines: Vec<String> = Vec::new();
+    for input in &args.inputs {
+        if input == "-" {
+            for line in io::BufRead::lines(io::stdin().lock()) {
+                lines.push(line.map_err(|e| io_error(std::path::Path::new("<stdin>"), e))?);
+            }
+        } else {
+            lines.push(input.clone());
+        }
+    }
+    let mut config = LiveDnsConfig::default()
+        .timeout(std::time::Duration::from_millis(args.timeout_ms))
+        .concurrency(args.concurrency)
+        .reverse(!args.no_ptr);
+    for ns in &args.nameserver {
+        config = config.nameserver(*ns);
+    }
+    for zone in &args.dnsbl {
+        config = config.dnsbl_zone(zone);
+    }
+    config = if args.no_origin {
+        config.origin_zones(None)
+    } else {
+        config.origin_zones(Some((&args.origin_zones[0], &args.origin_zones[1])))
+    };
+    let dns = LiveDns::new(config)?;
+    let parsed: Vec<Result<std::net::IpAddr, String>> = lines
+        .iter()
+        .map(|l| {
+            l.trim()
+                .parse()
+                .map_err(|_| format!("not an IP address: {:?}", l.trim()))
+        })
+        .collect();
+    let ips: Vec<std::net::IpAddr> = parsed.iter().filter_map(|r| r.clone().ok()).collect();
+    let evidence = dns.probe_many(&ips);
+    match &args.snapshot {
+        Some(path) => live_rows(
+            &Detector::new(Snapshot::open(path)?, Model::default_model()),
+            &lines,
+            &parsed,
+            evidence,
+        ),
+        None => live_rows(
+            &Detector::new(bphscore::world::snapshot()?, Model::default_model()),
+            &lines,
+            &parsed,
+            evidence,
+        ),
+    }?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One JSON line per input line, in order; error rows for bad lines.
+#[cfg(feature = "dns")]
+fn live_rows<S: AsRef<[u8]>>(
+    detector: &Detector<S>,
+    lines: &[String],
+    parsed: &[Result<std::net::IpAddr, String>],
+    evidence: Vec<bphscore::live::LiveEvidence>,
+) -> Result<(), Error> {
+    let mut evidence = evidence.into_iter().peekable();
+    let mut out = io::stdout().lock();
+    for (i, (line, ip)) in lines.iter().zip(parsed).enumerate() {
+        let row = match (
+            ip,
+            evidence.next_if(|e| ip.as_ref().is_ok_and(|ip| *ip == e.ip)),
+        ) {
+            (Ok(_), Some(e)) => {
+                let score = detector.score_ip(e.ip);
+                let live = e.adjust(&score);
+                serde_json::json!({
+                    "line": i + 1,
+                    "input": line,
+                    "class": score.class.name(),
+                    "asn": score.asn.map(|a| a.get()),
+                    "snapshot_probability": live.snapshot_probability,
+                    "live_probability": live.live_probability,
+                    "live_reasons": live.reasons,
+                    "live_evidence": e,
+                })
+            }
+            (Err(e), _) => serde_json::json!({"line": i + 1, "input": line, "error": e}),
+            (Ok(_), None) => {
+                serde_json::json!({"line": i + 1, "input": line, "error": "no result"})
+            }
+        };
+        writeln!(out, "{row}").map_err(|e| io_error(std::path::Path::new("<stdout>"), e))?;
+    }
+    Ok(())
 }
