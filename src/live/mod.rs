@@ -27,12 +27,12 @@
 //! let detector = Detector::default_world()?;
 //! let ip = "198.18.200.10".parse()?;
 //! let score = detector.score_ip(ip);
-//! let evidence = LiveEvidence {
+//! let evidence = LiveEvidence::new(
 //!     ip,
-//!     ptr: Ptr::classify(ip, Some("198-18-200-10.pool.example.net.")),
-//!     dnsbl: vec![],
-//!     origin: Answer::Found(OriginAs::parse_txt("64510 | 198.18.200.0/24 | ZZ | arin | 2026-01-02").unwrap()),
-//! };
+//!     Ptr::classify(ip, Some("198-18-200-10.pool.example.net.")),
+//!     vec![],
+//!     Answer::Found(OriginAs::parse_txt("64510 | 198.18.200.0/24 | ZZ | arin | 2026-01-02").unwrap()),
+//! );
 //! let live = evidence.adjust(&score);
 //! assert_eq!(live.snapshot_probability, score.probability);
 //! assert!(live.live_probability >= live.snapshot_probability);
@@ -419,6 +419,16 @@ pub struct LiveScore {
 const MAX_DNSBL_ZONES: usize = 2;
 
 impl LiveEvidence {
+    /// Evidence gathered elsewhere (another resolver, a cache of yours).
+    pub fn new(ip: IpAddr, ptr: Ptr, dnsbl: Vec<DnsblListing>, origin: Answer<OriginAs>) -> Self {
+        LiveEvidence {
+            ip,
+            ptr,
+            dnsbl,
+            origin,
+        }
+    }
+
     /// The live signals that fire, strongest first. `snapshot_asn` is the
     /// origin AS the snapshot knows for the address.
     pub fn reasons(&self, snapshot_asn: Option<Asn>) -> Vec<LiveReason> {
