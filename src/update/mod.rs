@@ -611,11 +611,14 @@ impl Updater {
                 Err(e) => {
                     // ureq reports a body over the limit as an I/O error
                     // wrapping its own.
-                    let text = e.to_string();
-                    return Err(if text.contains("limit") {
+                    let over = e
+                        .get_ref()
+                        .and_then(|inner| inner.downcast_ref::<ureq::Error>())
+                        .is_some_and(|u| matches!(u, ureq::Error::BodyExceedsLimit(_)));
+                    return Err(if over {
                         Failure::fatal(format!("body exceeds the limit of {limit} bytes"))
                     } else {
-                        Failure::retry(format!("body cut after {bytes} bytes: {text}"))
+                        Failure::retry(format!("body cut after {bytes} bytes: {e}"))
                     });
                 }
             };
