@@ -33,6 +33,9 @@ seed parse_netset "$world"/*.netset "$hostile"/nul-and-invalid-utf8.netset
 seed subject_parse "$world"/queries.txt
 seed batch_lines "$world"/queries.txt
 seed model_json "$root"/models/*.json
+seed update_config "$root"/src/update/default-sources.toml
+seed protect_list "$world"/*.netset
+seed live_dns_answers "$world"/queries.txt
 
 sources=(
     "$world"/asn-ipv4-*.csv "$world"/asn-ipv6-*.csv

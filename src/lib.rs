@@ -17,7 +17,13 @@
 //!    opened by memory map, with longest-prefix match over IPv4 and IPv6;
 //! 4. [`score`]: the model and the [`Detector`] that scores subjects;
 //! 5. [`batch`]: line-oriented batch scoring (CSV, JSON lines, table), and
-//!    the `bphscore` command-line tool on top.
+//!    the `bphscore` command-line tool on top;
+//! 6. [`export`]: firewall and IDS exports (nftables, ipset, Suricata,
+//!    Zeek, CIDR lists) of the addresses a snapshot selects;
+//! 7. [`update`]: downloads the public sources into a data folder
+//!    (conditional requests, retries, checksums, atomic replacement);
+//! 8. [`live`]: live DNS evidence (reverse DNS, DNSBL, origin AS) kept apart
+//!    from the snapshot's features; the resolver needs the feature `dns`.
 //!
 //! ## Quick start
 //!
@@ -67,11 +73,14 @@
 
 pub mod batch;
 mod error;
+pub mod export;
 pub mod features;
+pub mod live;
 pub mod score;
 pub mod snapshot;
 pub mod source;
 mod subject;
+pub mod update;
 pub mod world;
 
 pub use error::{Error, Result};

@@ -26,6 +26,13 @@ enum Command {
     Score(ScoreArgs),
     /// Print a snapshot's header, sources and counts.
     Inspect(InspectArgs),
+    /// Export selected addresses as aggregated CIDRs for firewalls and IDS.
+    Export(ExportArgs),
+    /// Download the configured public sources into a data folder.
+    Update(UpdateArgs),
+    /// Score addresses with live DNS evidence (reverse DNS, DNSBL, origin AS) beside.
+    #[cfg(feature = "dns")]
+    Live(LiveArgs),
 }
 
 #[derive(Args)]
@@ -39,6 +46,9 @@ struct BuildArgs {
     /// Geolocation source: ip-location-db country CSV (repeatable).
     #[arg(long, value_name = "[FORMAT:]FILE")]
     geo: Vec<SourceSpec>,
+    /// Every good copy in a folder kept by `bphscore update`, by its kind.
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
     /// The snapshot file to write.
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
@@ -94,12 +104,102 @@ struct InspectArgs {
     json: bool,
 }
 
+#[derive(Args)]
+struct ExportArgs {
+    /// Output format.
+    #[arg(long, value_parser = ["nft", "ipset", "suricata", "zeek", "cidr"])]
+    format: String,
+    /// Snapshot file (default: the embedded default world).
+    #[arg(long, value_name = "FILE")]
+    snapshot: Option<PathBuf>,
+    /// Model file (default: the embedded models/default.json).
+    #[arg(long, value_name = "FILE")]
+    model: Option<PathBuf>,
+    /// Lowest class exported (clean < abused-legitimate < bph-reseller < bulletproof).
+    #[arg(long, default_value = "bph-reseller", value_name = "CLASS")]
+    min_class: bphscore::Class,
+    /// Lowest probability exported.
+    #[arg(long, default_value_t = 0.0, value_name = "P")]
+    min_prob: f64,
+    /// Export one address family only.
+    #[arg(long, value_name = "4|6")]
+    family: Option<bphscore::export::Family>,
+    /// Networks never exported: one IP or CIDR per line (repeatable).
+    #[arg(long, value_name = "FILE")]
+    protect: Vec<PathBuf>,
+    /// Name of the nftables table and sets, ipset sets, Zeek meta.source.
+    #[arg(long, default_value = "bphscore")]
+    name: String,
+    /// Output file, written atomically (default: standard output).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Suricata categories file (default: categories.txt beside --output).
+    #[arg(long, value_name = "FILE")]
+    categories: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct UpdateArgs {
+    /// Sources to download, TOML (default: the official URLs, see --print-config).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The data folder (created if missing).
+    #[arg(long, value_name = "DIR", required_unless_present = "print_config")]
+    dir: Option<PathBuf>,
+    /// Print the default configuration and exit.
+    #[arg(long)]
+    print_config: bool,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[cfg(feature = "dns")]
+#[derive(Args)]
+struct LiveArgs {
+    /// Addresses, or - to read one per line from standard input.
+    #[arg(required = true, value_name = "IP|-")]
+    inputs: Vec<String>,
+    /// Snapshot file (default: the embedded default world).
+    #[arg(long, value_name = "FILE")]
+    snapshot: Option<PathBuf>,
+    /// DNS server to ask, IP:PORT (repeatable; default: the system's).
+    #[arg(long, value_name = "ADDR")]
+    nameserver: Vec<std::net::SocketAddr>,
+    /// DNSBL zone to ask (repeatable), e.g. zen.spamhaus.org.
+    #[arg(long, value_name = "ZONE")]
+    dnsbl: Vec<String>,
+    /// Origin-AS TXT zones for IPv4 and IPv6.
+    #[arg(long, num_args = 2, value_names = ["V4_ZONE", "V6_ZONE"],
+          default_values = ["origin.asn.cymru.com", "origin6.asn.cymru.com"])]
+    origin_zones: Vec<String>,
+    /// Skip the origin-AS look-up.
+    #[arg(long)]
+    no_origin: bool,
+    /// Skip reverse DNS.
+    #[arg(long)]
+    no_ptr: bool,
+    /// Time allowed for one query, in milliseconds.
+    #[arg(long, default_value_t = 2000, value_name = "MS")]
+    timeout_ms: u64,
+    /// Queries in flight at once.
+    #[arg(long, default_value_t = 32, value_name = "N")]
+    concurrency: usize,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Build(args) => build(args),
         Command::Score(args) => score(args),
         Command::Inspect(args) => inspect(args),
+        Command::Export(args) => export(args),
+        Command::Update(args) => update(args),
+        #[cfg(feature = "dns")]
+        Command::Live(args) => live(args),
     };
     match result {
         Ok(code) => code,
@@ -114,7 +214,17 @@ fn main() -> ExitCode {
     }
 }
 
-fn build(args: BuildArgs) -> Result<ExitCode, Error> {
+fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
+    if let Some(dir) = &args.data {
+        use bphscore::update::Use;
+        for (kind, spec) in bphscore::update::build_sources(dir)? {
+            match kind {
+                Use::Routing => args.routing.push(spec),
+                Use::Geo => args.geo.push(spec),
+                _ => args.abuse.push(spec),
+            }
+        }
+    }
     let limits = Limits::default()
         .max_line_len(args.max_line_len)
         .max_decompressed(args.max_decompressed)
@@ -368,4 +478,237 @@ fn print_inspect<S: AsRef<[u8]>>(
         .map_err(w)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn export(args: ExportArgs) -> Result<ExitCode, Error> {
+    use bphscore::export::{Export, Format, Selection};
+    let model = match &args.model {
+        Some(path) => Model::load(path)?,
+        None => Model::default_model(),
+    };
+    let format: Format = args.format.parse()?;
+    let mut selection = Selection::default()
+        .min_class(args.min_class)
+        .min_probability(args.min_prob);
+    if let Some(f) = args.family {
+        selection = selection.family(f);
+    }
+    let categories = match (format, &args.categories, &args.output) {
+        (Format::Suricata, Some(c), _) => Some(c.clone()),
+        (Format::Suricata, None, Some(o)) => Some(o.with_file_name("categories.txt")),
+        (Format::Suricata, None, None) => {
+            return Err(Error::Build {
+                message: "the suricata format needs --output or --categories for categories.txt"
+                    .to_owned(),
+            });
+        }
+        _ => None,
+    };
+    let mut export = match &args.snapshot {
+        Some(path) => Export::select(&Detector::new(Snapshot::open(path)?, model), selection),
+        None => Export::select(
+            &Detector::new(bphscore::world::snapshot()?, model),
+            selection,
+        ),
+    };
+    let mut protected = Vec::new();
+    for path in &args.protect {
+        let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+        protected.extend(bphscore::export::read_networks(
+            &path.display().to_string(),
+            file,
+        )?);
+    }
+    export.protect(&protected);
+    let export = export.name(&args.name)?;
+    match &args.output {
+        Some(path) => write_file(path, |w| export.write(format, w))?,
+        None => export
+            .write(format, io::stdout().lock())
+            .map_err(|e| io_error(std::path::Path::new("<stdout>"), e))?,
+    }
+    if let Some(path) = &categories {
+        write_file(path, |w| export.write_suricata_categories(w))?;
+    }
+    if !args.quiet {
+        let s = export.stats();
+        eprintln!(
+            "exported {} CIDRs ({} before merging adjacent intervals) from {} of {} intervals{}",
+            s.cidrs_after,
+            s.cidrs_before,
+            s.selected,
+            s.intervals,
+            categories.map_or_else(String::new, |c| format!("; categories in {}", c.display()))
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `path` atomically: a temporary file beside it, renamed over it.
+fn write_file(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut std::fs::File) -> io::Result<()>,
+) -> Result<(), Error> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".bphscore-")
+        .tempfile_in(dir)
+        .map_err(|e| io_error(dir, e))?;
+    write(tmp.as_file_mut()).map_err(|e| io_error(path, e))?;
+    tmp.as_file().sync_all().map_err(|e| io_error(path, e))?;
+    tmp.persist(path).map_err(|e| io_error(path, e.error))?;
+    Ok(())
+}
+
+fn update(args: UpdateArgs) -> Result<ExitCode, Error> {
+    use bphscore::update::{DEFAULT_CONFIG, Status, UpdateConfig, Updater};
+    if args.print_config {
+        print!("{DEFAULT_CONFIG}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let config = match &args.config {
+        Some(path) => UpdateConfig::load(path)?,
+        None => UpdateConfig::default_sources(),
+    };
+    let Some(dir) = args.dir else {
+        return Err(Error::Build {
+            message: "--dir is required".to_owned(),
+        });
+    };
+    let outcomes = Updater::new(config, &dir)?.run()?;
+    let mut failed = 0;
+    for o in &outcomes {
+        let text = match &o.status {
+            Status::Updated { bytes, sha256 } => {
+                format!("updated ({bytes} bytes, sha256 {sha256})")
+            }
+            Status::Unchanged => "unchanged".to_owned(),
+            Status::Skipped => "disabled".to_owned(),
+            Status::Failed { error, kept } => {
+                failed += 1;
+                format!(
+                    "FAILED after {} attempt(s): {error}; {}",
+                    o.attempts,
+                    if *kept {
+                        "kept the last good copy"
+                    } else {
+                        "no copy"
+                    }
+                )
+            }
+            _ => "?".to_owned(),
+        };
+        if !args.quiet || matches!(o.status, Status::Failed { .. }) {
+            eprintln!("{:<36} {text}", o.name);
+        }
+    }
+    if failed > 0 {
+        eprintln!("bphscore: {failed} of {} sources failed", outcomes.len());
+        return Ok(ExitCode::from(4));
+    }
+    if !args.quiet {
+        eprintln!(
+            "rebuild with: bphscore build --data {} -o world.bph",
+            dir.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(feature = "dns")]
+fn live(args: LiveArgs) -> Result<ExitCode, Error> {
+    use bphscore::live::{LiveDns, LiveDnsConfig};
+    let mut lines: Vec<String> = Vec::new();
+    for input in &args.inputs {
+        if input == "-" {
+            for line in io::BufRead::lines(io::stdin().lock()) {
+                lines.push(line.map_err(|e| io_error(std::path::Path::new("<stdin>"), e))?);
+            }
+        } else {
+            lines.push(input.clone());
+        }
+    }
+    let mut config = LiveDnsConfig::default()
+        .timeout(std::time::Duration::from_millis(args.timeout_ms))
+        .concurrency(args.concurrency)
+        .reverse(!args.no_ptr);
+    for ns in &args.nameserver {
+        config = config.nameserver(*ns);
+    }
+    for zone in &args.dnsbl {
+        config = config.dnsbl_zone(zone);
+    }
+    config = if args.no_origin {
+        config.origin_zones(None)
+    } else {
+        config.origin_zones(Some((&args.origin_zones[0], &args.origin_zones[1])))
+    };
+    let dns = LiveDns::new(config)?;
+    let parsed: Vec<Result<std::net::IpAddr, String>> = lines
+        .iter()
+        .map(|l| {
+            l.trim()
+                .parse()
+                .map_err(|_| format!("not an IP address: {:?}", l.trim()))
+        })
+        .collect();
+    let ips: Vec<std::net::IpAddr> = parsed.iter().filter_map(|r| r.clone().ok()).collect();
+    let evidence = dns.probe_many(&ips);
+    match &args.snapshot {
+        Some(path) => live_rows(
+            &Detector::new(Snapshot::open(path)?, Model::default_model()),
+            &lines,
+            &parsed,
+            evidence,
+        ),
+        None => live_rows(
+            &Detector::new(bphscore::world::snapshot()?, Model::default_model()),
+            &lines,
+            &parsed,
+            evidence,
+        ),
+    }?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One JSON line per input line, in order; error rows for bad lines.
+#[cfg(feature = "dns")]
+fn live_rows<S: AsRef<[u8]>>(
+    detector: &Detector<S>,
+    lines: &[String],
+    parsed: &[Result<std::net::IpAddr, String>],
+    evidence: Vec<bphscore::live::LiveEvidence>,
+) -> Result<(), Error> {
+    let mut evidence = evidence.into_iter().peekable();
+    let mut out = io::stdout().lock();
+    for (i, (line, ip)) in lines.iter().zip(parsed).enumerate() {
+        let row = match (
+            ip,
+            evidence.next_if(|e| ip.as_ref().is_ok_and(|ip| *ip == e.ip)),
+        ) {
+            (Ok(_), Some(e)) => {
+                let score = detector.score_ip(e.ip);
+                let live = e.adjust(&score);
+                serde_json::json!({
+                    "line": i + 1,
+                    "input": line,
+                    "class": score.class.name(),
+                    "asn": score.asn.map(|a| a.get()),
+                    "snapshot_probability": live.snapshot_probability,
+                    "live_probability": live.live_probability,
+                    "live_reasons": live.reasons,
+                    "live_evidence": e,
+                })
+            }
+            (Err(e), _) => serde_json::json!({"line": i + 1, "input": line, "error": e}),
+            (Ok(_), None) => {
+                serde_json::json!({"line": i + 1, "input": line, "error": "no result"})
+            }
+        };
+        writeln!(out, "{row}").map_err(|e| io_error(std::path::Path::new("<stdout>"), e))?;
+    }
+    Ok(())
 }

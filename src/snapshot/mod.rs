@@ -591,6 +591,46 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         write_atomic(path.as_ref(), self.as_bytes())
     }
 
+    /// The snapshot's partition of the IPv4 space: every address of one
+    /// interval has the same features, so scoring one address of it scores
+    /// them all. The intervals are in address order, adjacent, and cover
+    /// the whole space.
+    ///
+    /// ```
+    /// let world = bphscore::world::snapshot()?;
+    /// let intervals: Vec<_> = world.intervals_v4().collect();
+    /// assert_eq!(intervals.len(), world.counts().v4_intervals);
+    /// assert_eq!(*intervals[0].start(), std::net::Ipv4Addr::UNSPECIFIED);
+    /// assert_eq!(*intervals.last().unwrap().end(), std::net::Ipv4Addr::BROADCAST);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn intervals_v4(
+        &self,
+    ) -> impl ExactSizeIterator<Item = std::ops::RangeInclusive<std::net::Ipv4Addr>> + '_ {
+        (0..self.interval_count(false)).map(|i| {
+            let (s, e, _) = self.interval(i, false);
+            std::net::Ipv4Addr::from(s as u32)..=std::net::Ipv4Addr::from(e as u32)
+        })
+    }
+
+    /// The snapshot's partition of the IPv6 space (see
+    /// [`Snapshot::intervals_v4`]).
+    ///
+    /// ```
+    /// let world = bphscore::world::snapshot()?;
+    /// let first = world.intervals_v6().next().unwrap();
+    /// assert_eq!(*first.start(), std::net::Ipv6Addr::UNSPECIFIED);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn intervals_v6(
+        &self,
+    ) -> impl ExactSizeIterator<Item = std::ops::RangeInclusive<std::net::Ipv6Addr>> + '_ {
+        (0..self.interval_count(true)).map(|i| {
+            let (s, e, _) = self.interval(i, true);
+            std::net::Ipv6Addr::from(s)..=std::net::Ipv6Addr::from(e)
+        })
+    }
+
     // ---- look-ups used by scoring; all indices were validated on open ----
 
     #[inline]
