@@ -66,6 +66,7 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 
 pub mod batch;
+pub mod entity;
 mod error;
 pub mod features;
 pub mod score;

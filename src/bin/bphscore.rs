@@ -26,6 +26,8 @@ enum Command {
     Score(ScoreArgs),
     /// Print a snapshot's header, sources and counts.
     Inspect(InspectArgs),
+    /// Show the organisations, ASes and blocks linked to an AS, an org handle or a prefix, and why.
+    Entity(EntityArgs),
 }
 
 #[derive(Args)]
@@ -39,11 +41,14 @@ struct BuildArgs {
     /// Geolocation source: ip-location-db country CSV (repeatable).
     #[arg(long, value_name = "[FORMAT:]FILE")]
     geo: Vec<SourceSpec>,
+    /// Registry source: RPSL dump, ARIN bulk WHOIS, delegated-extended stats (repeatable).
+    #[arg(long, value_name = "[FORMAT:]FILE")]
+    whois: Vec<SourceSpec>,
     /// The snapshot file to write.
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
     /// Skip bad records (counted per source) instead of failing.
-    #[arg(long)]
+    #[arg(long, alias = "skip-bad")]
     lenient: bool,
     /// Build time to record (unix seconds; default: now, or SOURCE_DATE_EPOCH).
     #[arg(long, value_name = "UNIX_SECONDS")]
@@ -85,6 +90,16 @@ struct ScoreArgs {
 }
 
 #[derive(Args)]
+struct EntityArgs {
+    /// An AS (AS64505), an organisation handle (ORG-NB1-TEST), an address or a prefix.
+    #[arg(value_name = "ASN|ORG|PREFIX")]
+    query: String,
+    /// Snapshot file (default: the embedded default world).
+    #[arg(long, value_name = "FILE")]
+    snapshot: Option<PathBuf>,
+}
+
+#[derive(Args)]
 struct InspectArgs {
     /// Snapshot file (default: the embedded default world).
     #[arg(value_name = "FILE")]
@@ -100,6 +115,7 @@ fn main() -> ExitCode {
         Command::Build(args) => build(args),
         Command::Score(args) => score(args),
         Command::Inspect(args) => inspect(args),
+        Command::Entity(args) => entity(args),
     };
     match result {
         Ok(code) => code,
@@ -123,7 +139,7 @@ fn build(args: BuildArgs) -> Result<ExitCode, Error> {
     if let Some(t) = args.build_time {
         builder = builder.build_time(t);
     }
-    let groups: [(&str, &[SourceSpec], &[SourceKind]); 3] = [
+    let groups: [(&str, &[SourceSpec], &[SourceKind]); 4] = [
         ("--routing", &args.routing, &[SourceKind::Routing]),
         ("--geo", &args.geo, &[SourceKind::Geo]),
         (
@@ -131,12 +147,14 @@ fn build(args: BuildArgs) -> Result<ExitCode, Error> {
             &args.abuse,
             &[SourceKind::Blocklist, SourceKind::Drop, SourceKind::AsnDrop],
         ),
+        ("--whois", &args.whois, &[SourceKind::Whois]),
     ];
     if groups.iter().all(|g| g.1.is_empty()) {
         return Err(Error::Build {
-            message: "no sources given; use --routing, --geo and --abuse".to_owned(),
+            message: "no sources given; use --routing, --geo, --abuse and --whois".to_owned(),
         });
     }
+    let mut skipped = 0u64;
     for (flag, specs, kinds) in groups {
         for spec in specs {
             let info = add_with_progress(&mut builder, spec, args.quiet)?;
@@ -150,10 +168,14 @@ fn build(args: BuildArgs) -> Result<ExitCode, Error> {
                     ),
                 });
             }
+            skipped += info.skipped;
             if !args.quiet {
                 report(&info);
             }
         }
+    }
+    if skipped > 0 {
+        eprintln!("skipped {skipped} bad record(s) in total (--skip-bad)");
     }
     let snapshot = builder.build()?;
     snapshot.write(&args.output)?;
@@ -279,6 +301,23 @@ fn run(
     }
 }
 
+fn entity(args: EntityArgs) -> Result<ExitCode, Error> {
+    let found = match &args.snapshot {
+        Some(path) => bphscore::entity::lookup(&Snapshot::open(path)?, &args.query)?,
+        None => bphscore::entity::lookup(&bphscore::world::snapshot()?, &args.query)?,
+    };
+    match found {
+        Some(e) => {
+            print!("{e}");
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            eprintln!("bphscore: no registration found for {:?}", args.query);
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
 fn inspect(args: InspectArgs) -> Result<ExitCode, Error> {
     match &args.snapshot {
         Some(path) => print_inspect(
@@ -344,6 +383,15 @@ fn print_inspect<S: AsRef<[u8]>>(
         out,
         "counts      {} routes, {} ASes, {} IPv4 intervals, {} IPv6 intervals, {} cells",
         c.routes, c.ases, c.v4_intervals, c.v6_intervals, c.cells
+    )
+    .map_err(w)?;
+    writeln!(
+        out,
+        "registry    {} blocks, {} organisations, {} links, {} bad record(s) skipped",
+        c.whois_blocks,
+        c.whois_orgs,
+        c.whois_links,
+        s.sources().iter().map(|x| x.skipped).sum::<u64>()
     )
     .map_err(w)?;
     writeln!(out, "sources").map_err(w)?;

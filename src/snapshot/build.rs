@@ -222,6 +222,9 @@ impl SnapshotBuilder {
         self.inputs.geo.append(&mut staged.geo);
         self.inputs.listings.append(&mut staged.listings);
         self.inputs.asn_listings.append(&mut staged.asn_listings);
+        self.inputs
+            .whois
+            .append(std::mem::take(&mut staged.whois));
         self.sources.push(info);
         Ok(&self.sources[index])
     }
@@ -301,5 +304,8 @@ fn stage(inputs: &mut Inputs, record: Record, source: u16, bit: Option<u8>) {
                     .push((asn.get(), as_name, country.map(|c| c.to_bytes()), bit));
             }
         }
+        // Registered origins are not announcements: kept out of routing.
+        Record::RouteObject { .. } => {}
+        other => inputs.whois.stage(other, source),
     }
 }

@@ -2,6 +2,86 @@
 
 use super::format::*;
 use crate::features::compile::Tables;
+use crate::features::whois::{NONE, WhoisTables};
+
+/// Writes the WHOIS strings that records refer to, once each.
+struct StringWriter<'a> {
+    tables: &'a WhoisTables,
+    at: Vec<Option<(u32, u32)>>,
+    out: Vec<u8>,
+}
+
+impl StringWriter<'_> {
+    fn put(&mut self, i: u32) -> (u32, u32) {
+        if i == NONE {
+            return (u32::MAX, 0);
+        }
+        if let Some(Some(r)) = self.at.get(i as usize) {
+            return *r;
+        }
+        let s = self.tables.strings.at(i);
+        let r = (self.out.len() as u32, s.len() as u32);
+        self.out.extend_from_slice(s.as_bytes());
+        if let Some(slot) = self.at.get_mut(i as usize) {
+            *slot = Some(r);
+        }
+        r
+    }
+}
+
+fn whois_sections(w: &WhoisTables, sections: &mut Vec<(u32, Vec<u8>)>) {
+    let mut blocks = Vec::with_capacity(w.blocks.len() * BLOCK_LEN);
+    for b in &w.blocks {
+        blocks.extend_from_slice(&b.start.to_le_bytes());
+        blocks.extend_from_slice(&b.end.to_le_bytes());
+        blocks.extend_from_slice(&b.parent.to_le_bytes());
+        blocks.extend_from_slice(&b.org.to_le_bytes());
+        blocks.extend_from_slice(&b.created.to_le_bytes());
+        blocks.extend_from_slice(&b.modified.to_le_bytes());
+        blocks.extend_from_slice(&b.country);
+        blocks.push(b.status);
+        blocks.push(b.depth);
+        blocks.extend_from_slice(&b.flags.to_le_bytes());
+        blocks.extend_from_slice(&b.source.to_le_bytes());
+    }
+    sections.push((SEC_WHOIS_BLOCKS, blocks));
+    let mut sw = StringWriter {
+        tables: w,
+        at: vec![None; w.strings.list.len()],
+        out: Vec::new(),
+    };
+    let mut orgs = Vec::with_capacity(w.orgs.len() * ORG_LEN);
+    for o in &w.orgs {
+        let (ho, hl) = sw.put(o.handle);
+        let (no, nl) = sw.put(o.name);
+        for v in [ho, hl, no, nl, o.entity, o.blocks, o.providers] {
+            orgs.extend_from_slice(&v.to_le_bytes());
+        }
+        orgs.extend_from_slice(&o.country);
+        orgs.extend_from_slice(&o.flags.to_le_bytes());
+    }
+    sections.push((SEC_WHOIS_ORGS, orgs));
+    let mut ases = Vec::with_capacity(w.ases.len() * WHOIS_AS_LEN);
+    for a in &w.ases {
+        let (no, nl) = sw.put(a.name);
+        for v in [a.asn, a.org, no, nl] {
+            ases.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    sections.push((SEC_WHOIS_ASES, ases));
+    let mut links = Vec::with_capacity(w.links.len() * LINK_LEN);
+    for l in &w.links {
+        let (ko, kl) = sw.put(l.key);
+        links.extend_from_slice(&l.a.to_le_bytes());
+        links.extend_from_slice(&l.b.to_le_bytes());
+        links.extend_from_slice(&[l.reason.code(), 0, 0, 0]);
+        links.extend_from_slice(&ko.to_le_bytes());
+        links.extend_from_slice(&kl.to_le_bytes());
+        links.extend_from_slice(&[0; 4]);
+    }
+    sections.push((SEC_WHOIS_LINKS, links));
+    sections.push((SEC_WHOIS_STRINGS, sw.out));
+}
 
 fn pad16(buf: &mut Vec<u8>) {
     while !buf.len().is_multiple_of(16) {
@@ -65,6 +145,8 @@ pub(crate) fn encode(tables: &Tables, meta_json: &[u8], build_time: i64) -> Vec<
         cells.extend_from_slice(&c.country);
         cells.extend_from_slice(&[0, 0]);
         cells.extend_from_slice(&c.sources.to_le_bytes());
+        cells.extend_from_slice(&c.block.to_le_bytes());
+        cells.extend_from_slice(&[0; 4]);
     }
     sections.push((SEC_CELLS, cells));
 
@@ -106,10 +188,12 @@ pub(crate) fn encode(tables: &Tables, meta_json: &[u8], build_time: i64) -> Vec<
             ases.extend_from_slice(&v.to_le_bytes());
         }
         ases.extend_from_slice(&a.routing_source.to_le_bytes());
-        ases.extend_from_slice(&[0; 6]);
+        ases.extend_from_slice(&[0; 2]);
+        ases.extend_from_slice(&a.whois_org.to_le_bytes());
     }
     sections.push((SEC_ASES, ases));
     sections.push((SEC_STRINGS, strings));
+    whois_sections(&tables.whois, &mut sections);
 
     let mut out = Vec::new();
     out.extend_from_slice(MAGIC);
