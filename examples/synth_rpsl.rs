@@ -84,7 +84,15 @@ impl<W: Write> Writer<W> {
         ));
     }
 
-    fn inetnum(&mut self, first: String, last: String, v6: bool, status: &str, org: Option<u64>, abuse: bool) -> io::Result<()> {
+    fn inetnum(
+        &mut self,
+        first: String,
+        last: String,
+        v6: bool,
+        status: &str,
+        org: Option<u64>,
+        abuse: bool,
+    ) -> io::Result<()> {
         let mnt = self.rng.below(MNTS);
         let mut o = String::with_capacity(512);
         if v6 {
@@ -92,15 +100,24 @@ impl<W: Write> Writer<W> {
         } else {
             o.push_str(&format!("inetnum:        {first} - {last}\n"));
         }
-        o.push_str(&format!("netname:        SYNTH-NET-{}\n", self.rng.below(1 << 30)));
+        o.push_str(&format!(
+            "netname:        SYNTH-NET-{}\n",
+            self.rng.below(1 << 30)
+        ));
         o.push_str("descr:          Synthetic registration for streaming tests\n");
         o.push_str("descr:          in reserved address space only\n");
-        o.push_str(&format!("country:        {}\n", ["DE", "NL", "SC", "GB", "FR", "US", "RU", "BZ"][self.rng.below(8) as usize]));
+        o.push_str(&format!(
+            "country:        {}\n",
+            ["DE", "NL", "SC", "GB", "FR", "US", "RU", "BZ"][self.rng.below(8) as usize]
+        ));
         if let Some(org) = org {
             o.push_str(&format!("org:            ORG-S{org}-TEST\n"));
         }
         if abuse {
-            o.push_str(&format!("abuse-c:        SA{}-TEST\n", self.rng.below(ORGS)));
+            o.push_str(&format!(
+                "abuse-c:        SA{}-TEST\n",
+                self.rng.below(ORGS)
+            ));
         }
         o.push_str(&format!("status:         {status}\n"));
         if self.rng.below(4) == 0 {
@@ -122,7 +139,10 @@ impl<W: Write> Writer<W> {
             0..=3 => {
                 o.push_str(&format!("organisation:   ORG-S{n}-TEST\norg-name:       Synthetic Org {n} Ltd\norg-type:       OTHER\n"));
                 o.push_str("address:        Dummy address\ne-mail:         unread@ripe.net\n");
-                o.push_str(&format!("country:        {}\n", ["DE", "NL", "SC", "GB"][self.rng.below(4) as usize]));
+                o.push_str(&format!(
+                    "country:        {}\n",
+                    ["DE", "NL", "SC", "GB"][self.rng.below(4) as usize]
+                ));
                 if self.rng.below(5) != 0 {
                     o.push_str(&format!("abuse-c:        SA{n}-TEST\n"));
                 }
@@ -130,7 +150,9 @@ impl<W: Write> Writer<W> {
             }
             4..=5 => {
                 o.push_str(&format!("role:           Synthetic Abuse {n}\naddress:        Dummy address\ne-mail:         unread@ripe.net\n"));
-                o.push_str(&format!("abuse-mailbox:  abuse{n}@synth.example\nnic-hdl:        SA{n}-TEST\n"));
+                o.push_str(&format!(
+                    "abuse-mailbox:  abuse{n}@synth.example\nnic-hdl:        SA{n}-TEST\n"
+                ));
             }
             6 => {
                 o.push_str(&format!("mntner:         SYNTH{mnt}-MNT\ndescr:          Synthetic maintainer\nauth:           BCRYPT-PW # Filtered\n"));
@@ -163,12 +185,39 @@ impl<W: Write> Writer<W> {
         if v6 {
             let base = self.v6 % 256;
             self.v6 += 1;
-            self.inetnum(format!("2001:db8:{base:02x}00::/40"), String::new(), true, "ALLOCATED-BY-RIR", Some(lir), true)?;
+            self.inetnum(
+                format!("2001:db8:{base:02x}00::/40"),
+                String::new(),
+                true,
+                "ALLOCATED-BY-RIR",
+                Some(lir),
+                true,
+            )?;
             for s in 0..16u64 {
-                let cust = if self.rng.below(4) == 0 { Some(self.rng.below(ORGS)) } else { None };
-                self.inetnum(format!("2001:db8:{base:02x}{s:02x}::/48"), String::new(), true, "ALLOCATED-BY-LIR", cust, cust.is_none() || self.rng.below(3) > 0)?;
+                let cust = if self.rng.below(4) == 0 {
+                    Some(self.rng.below(ORGS))
+                } else {
+                    None
+                };
+                // A customer with an org of its own lacks an abuse contact a third of the time.
+                let abuse = cust.is_none() || self.rng.below(3) > 0;
+                self.inetnum(
+                    format!("2001:db8:{base:02x}{s:02x}::/48"),
+                    String::new(),
+                    true,
+                    "ALLOCATED-BY-LIR",
+                    cust,
+                    abuse,
+                )?;
                 for a in 0..8u64 {
-                    self.inetnum(format!("2001:db8:{base:02x}{s:02x}:{a:02x}00::/56"), String::new(), true, "ASSIGNED", None, false)?;
+                    self.inetnum(
+                        format!("2001:db8:{base:02x}{s:02x}:{a:02x}00::/56"),
+                        String::new(),
+                        true,
+                        "ASSIGNED",
+                        None,
+                        false,
+                    )?;
                 }
                 if self.rng.below(30) == 0 {
                     self.other()?;
@@ -179,15 +228,41 @@ impl<W: Write> Writer<W> {
         let b = self.v4 % 4096;
         self.v4 += 1;
         let (x, y) = (240 + b / 256, b % 256);
-        self.inetnum(format!("{x}.{y}.0.0"), format!("{x}.{y}.255.255"), false, "ALLOCATED PA", Some(lir), true)?;
+        self.inetnum(
+            format!("{x}.{y}.0.0"),
+            format!("{x}.{y}.255.255"),
+            false,
+            "ALLOCATED PA",
+            Some(lir),
+            true,
+        )?;
         for s in 0..16u64 {
-            let cust = if self.rng.below(4) == 0 { Some(self.rng.below(ORGS)) } else { None };
+            let cust = if self.rng.below(4) == 0 {
+                Some(self.rng.below(ORGS))
+            } else {
+                None
+            };
+            let abuse = cust.is_none() || self.rng.below(3) > 0;
             let (lo, hi) = (s * 16, s * 16 + 15);
-            self.inetnum(format!("{x}.{y}.{lo}.0"), format!("{x}.{y}.{hi}.255"), false, "SUB-ALLOCATED PA", cust, cust.is_none() || self.rng.below(3) > 0)?;
+            self.inetnum(
+                format!("{x}.{y}.{lo}.0"),
+                format!("{x}.{y}.{hi}.255"),
+                false,
+                "SUB-ALLOCATED PA",
+                cust,
+                abuse,
+            )?;
             for a in 0..64u64 {
                 let c = lo + a / 4;
                 let d = (a % 4) * 64;
-                self.inetnum(format!("{x}.{y}.{c}.{d}"), format!("{x}.{y}.{c}.{}", d + 63), false, "ASSIGNED PA", None, false)?;
+                self.inetnum(
+                    format!("{x}.{y}.{c}.{d}"),
+                    format!("{x}.{y}.{c}.{}", d + 63),
+                    false,
+                    "ASSIGNED PA",
+                    None,
+                    false,
+                )?;
                 if self.rng.below(3) == 0 {
                     self.other()?;
                 }

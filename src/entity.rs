@@ -108,10 +108,12 @@ pub struct Entity {
 pub fn lookup<S: AsRef<[u8]>>(snap: &Snapshot<S>, query: &str) -> Result<Option<Entity>> {
     let q = query.trim();
     let org = match q.parse::<Subject>() {
+        // A routed AS records its holder; others are looked up by number.
         Ok(Subject::Asn(asn)) => snap
-            .whois_ases()
-            .find(|a| a.0 == asn.get())
-            .map(|a| a.1),
+            .find_as(asn)
+            .map(|i| snap.as_at(i).whois_org)
+            .filter(|&o| o != NO_BLOCK)
+            .or_else(|| snap.whois_ases().find(|a| a.0 == asn.get()).map(|a| a.1)),
         Ok(Subject::Ip(ip)) => block_org(snap, ip, None),
         Ok(Subject::Prefix(net)) => block_org(snap, net.network(), Some(net)),
         Err(_) => {

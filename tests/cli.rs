@@ -88,7 +88,10 @@ fn build_world(dir: &Path) -> PathBuf {
             "--routing"
         } else if name.starts_with("country") {
             "--geo"
-        } else if name.starts_with("ripe") || name.starts_with("arin") || name.starts_with("delegated") {
+        } else if name.starts_with("ripe")
+            || name.starts_with("arin")
+            || name.starts_with("delegated")
+        {
             "--whois"
         } else {
             "--abuse"
@@ -265,9 +268,15 @@ fn entity_links_the_rebrand_and_says_why() {
     let t = text(&out.stdout);
     assert!(t.contains("holding a listed AS"), "{t}");
     assert!(t.contains("AS64502") && t.contains("EXAMPLE-BPH"), "{t}");
-    assert!(t.contains("ORG-NB1-TEST") && t.contains("ORG-EB1-TEST"), "{t}");
+    assert!(
+        t.contains("ORG-NB1-TEST") && t.contains("ORG-EB1-TEST"),
+        "{t}"
+    );
     assert!(t.contains("same maintainer (EXAMPLE-BPH-MNT)"), "{t}");
-    assert!(t.contains("same abuse mailbox (abuse@bph-example.example)"), "{t}");
+    assert!(
+        t.contains("same abuse mailbox (abuse@bph-example.example)"),
+        "{t}"
+    );
     assert!(t.contains("same opaque id (ripencc:opq-bph)"), "{t}");
     // By org handle and by prefix: the same entity.
     let by_org = run(bin().args(["entity", "org-eb1-test"]));
@@ -277,7 +286,10 @@ fn entity_links_the_rebrand_and_says_why() {
     // The provider is an entity of its own.
     let provider = run(bin().args(["entity", "AS64503"]));
     let p = text(&provider.stdout);
-    assert!(p.contains("ORG-EH1-TEST") && !p.contains("ORG-EB1-TEST"), "{p}");
+    assert!(
+        p.contains("ORG-EH1-TEST") && !p.contains("ORG-EB1-TEST"),
+        "{p}"
+    );
     let none = run(bin().args(["entity", "AS64511"]));
     assert_eq!(none.status.code(), Some(2));
     assert!(text(&none.stderr).contains("no registration found"));
@@ -313,10 +325,16 @@ fn whois_build_skip_bad_counts_and_reports() {
         .arg(&out_path));
     assert!(lax.status.success(), "{}", text(&lax.stderr));
     let e = text(&lax.stderr);
-    assert!(e.contains("read ripe.db.inetnum (rpsl, whois): 2 records"), "{e}");
+    assert!(
+        e.contains("read ripe.db.inetnum (rpsl, whois): 2 records"),
+        "{e}"
+    );
     assert!(e.contains("1 bad record(s) SKIPPED"), "{e}");
     assert!(e.contains("skipped 1 bad record(s) in total"), "{e}");
     let inspect = run(bin().arg("inspect").arg(&out_path));
     let t = text(&inspect.stdout);
-    assert!(t.contains("registry    2 blocks, 0 organisations, 0 links, 1 bad record(s) skipped"), "{t}");
+    assert!(
+        t.contains("registry    2 blocks, 0 organisations, 0 links, 1 bad record(s) skipped"),
+        "{t}"
+    );
 }

@@ -895,7 +895,10 @@ fn a_failing_reader_ends_the_source() {
 
 // ---- registry data (RPSL, ARIN, delegated statistics) ----
 
-fn add_hostile(builder: &mut SnapshotBuilder, name: &str) -> Result<bphscore::source::SourceInfo, Error> {
+fn add_hostile(
+    builder: &mut SnapshotBuilder,
+    name: &str,
+) -> Result<bphscore::source::SourceInfo, Error> {
     builder.add_reader(name, None, &hostile(name)[..]).cloned()
 }
 
@@ -929,10 +932,21 @@ fn rpsl_unterminated_continuation_hits_the_object_limit() {
         let mut b = SnapshotBuilder::new().limits(limits).lenient(lenient);
         let err = add_hostile(&mut b, "rpsl-unterminated-continuation.db").unwrap_err();
         assert!(
-            matches!(err, Error::Limit { what: "object size", limit: 4096, .. }),
+            matches!(
+                err,
+                Error::Limit {
+                    what: "object size",
+                    limit: 4096,
+                    ..
+                }
+            ),
             "{err:?}"
         );
-        assert!(err.to_string().starts_with("rpsl-unterminated-continuation.db:"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("rpsl-unterminated-continuation.db:"),
+            "{err}"
+        );
     }
     // Within the default limit the 400 continuation lines make one value.
     let mut b = SnapshotBuilder::new();
@@ -942,7 +956,11 @@ fn rpsl_unterminated_continuation_hits_the_object_limit() {
 
 #[test]
 fn rpsl_attribute_without_colon_is_skipped_only_when_asked() {
-    let err = add_hostile(&mut SnapshotBuilder::new(), "rpsl-attribute-without-colon.db").unwrap_err();
+    let err = add_hostile(
+        &mut SnapshotBuilder::new(),
+        "rpsl-attribute-without-colon.db",
+    )
+    .unwrap_err();
     assert_eq!(
         err.to_string(),
         "rpsl-attribute-without-colon.db:2: expected \"attribute: value\", found \"netname         NO-COLON\""
@@ -961,11 +979,19 @@ fn rpsl_overlapping_blocks_build_a_valid_hierarchy() {
     // Reopening validates every parent (before its child, containing it).
     let snap = Snapshot::from_bytes(snap.as_bytes().to_vec()).unwrap();
     let d = bphscore::Detector::new(snap, bphscore::Model::default_model());
-    for q in ["198.51.100.150", "198.51.100.250", "198.51.100.0/24", "2001:db8::", "10.0.0.1"] {
+    for q in [
+        "198.51.100.150",
+        "198.51.100.250",
+        "198.51.100.0/24",
+        "2001:db8::",
+        "10.0.0.1",
+    ] {
         let s = d.score(&q.parse().unwrap());
         assert!(s.probability.is_finite(), "{q}");
     }
-    let e = bphscore::entity::lookup(d.snapshot(), "198.51.100.150").unwrap().unwrap();
+    let e = bphscore::entity::lookup(d.snapshot(), "198.51.100.150")
+        .unwrap()
+        .unwrap();
     assert_eq!(e.orgs[0].handle, "ORG-D");
 }
 

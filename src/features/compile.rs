@@ -176,7 +176,8 @@ fn sweep(
     routes: &[(u128, u128, u32)],
     geo: &[(u128, u128, [u8; 2])],
     listings: &[(u128, u128, u8)],
-    blocks: &[(u128, u128, u32)],
+    blocks: &[whois::Block],
+    block_base: u32,
     cells: &mut Cells,
 ) -> Vec<(u128, u32)> {
     let mut bounds: Vec<u128> =
@@ -191,7 +192,7 @@ fn sweep(
     routes.iter().for_each(|r| push_range(r.0, r.1));
     geo.iter().for_each(|g| push_range(g.0, g.1));
     listings.iter().for_each(|l| push_range(l.0, l.1));
-    blocks.iter().for_each(|b| push_range(b.0, b.1));
+    blocks.iter().for_each(|b| push_range(b.start, b.end));
     bounds.sort_unstable();
     bounds.dedup();
 
@@ -243,9 +244,9 @@ fn sweep(
                 break;
             }
         }
-        while bi < blocks.len() && blocks[bi].0 == b {
-            let (s, e, idx) = blocks[bi];
-            block_heap.push(Reverse((e - s, idx, e)));
+        while bi < blocks.len() && blocks[bi].start == b {
+            let (s, e) = (blocks[bi].start, blocks[bi].end);
+            block_heap.push(Reverse((e - s, block_base + bi as u32, e)));
             bi += 1;
         }
         while let Some(Reverse((_, _, e))) = block_heap.peek() {
@@ -396,22 +397,24 @@ pub(crate) fn compile(mut inputs: Inputs) -> Tables {
             .filter(|l| l.0 == v6)
             .map(|l| (l.1, l.2, l.3))
             .collect();
-        let fam_blocks: Vec<(u128, u128, u32)> = whois
+        // Blocks are sorted IPv4 first: each family is one slice.
+        let split = whois
             .blocks
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| (b.flags & whois::BLOCK_V6 != 0) == v6)
-            .map(|(i, b)| (b.start, b.end, i as u32))
-            .collect();
+            .partition_point(|b| b.flags & whois::BLOCK_V6 == 0);
+        let (fam_blocks, base) = if v6 {
+            (&whois.blocks[split..], split as u32)
+        } else {
+            (&whois.blocks[..split], 0)
+        };
         let partition = sweep(
             max,
             &fam_routes,
             &fam_geo,
             &fam_list,
-            &fam_blocks,
+            fam_blocks,
+            base,
             &mut cells,
         );
-        drop(fam_blocks);
 
         // Per-route own space, listed space and DROP space.
         let mut last_size = vec![0u128; routes.len()];
@@ -490,9 +493,7 @@ pub(crate) fn compile(mut inputs: Inputs) -> Tables {
             )
         })
         .collect();
-    let linked = whois::mark_listed(&mut whois, |asn| {
-        listed.get(&asn).copied().unwrap_or(false)
-    });
+    let linked = whois::mark_listed(&mut whois, |asn| listed.get(&asn).copied().unwrap_or(false));
     for a in &mut ases {
         if let Ok(i) = whois.ases.binary_search_by_key(&a.asn, |w| w.asn) {
             a.whois_org = whois.ases[i].org;

@@ -275,9 +275,9 @@ impl Feature {
             Feature::WhoisNoAbuseContact => {
                 format!("{} of the space has no abuse contact", pct(value))
             }
-            Feature::WhoisOrgProviders => format!(
-                "the holder has customer blocks with {value:.1} distinct provider(s)"
-            ),
+            Feature::WhoisOrgProviders => {
+                format!("the holder has customer blocks with {value:.1} distinct provider(s)")
+            }
             Feature::WhoisAbuseSharedListed if value >= 1.0 => {
                 "the abuse mailbox is shared with the holder of a listed AS".to_owned()
             }

@@ -129,19 +129,55 @@ impl Strings {
     }
 }
 
-#[derive(Debug, Clone)]
-pub(crate) struct BlockIn {
+/// A registration block: staged by `stage`, then compiled in place (the
+/// dumps hold millions, so there is one table, not a staged copy and a
+/// compiled copy). 64 bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Block {
     pub(crate) start: u128,
     pub(crate) end: u128,
-    created: i64,
-    modified: i64,
-    org: u32,
+    /// Index of the parent block once compiled.
+    pub(crate) parent: u32,
+    /// Staged: the holder's handle (string); compiled: its org index.
+    pub(crate) org: u32,
+    /// Unix seconds, 0 when unknown (registries start in the 1980s).
+    created: u32,
+    modified: u32,
+    /// Staged: abuse mailbox or contact handle; compiled: the resolved key.
+    pub(crate) abuse: u32,
+    /// The holder's own maintainer (string), registry maintainers left out.
     mnt: u32,
-    abuse: u32,
-    country: [u8; 2],
-    status: u8,
-    v6: bool,
-    source: u16,
+    pub(crate) country: [u8; 2],
+    pub(crate) status: u8,
+    pub(crate) depth: u8,
+    pub(crate) flags: u16,
+    pub(crate) source: u16,
+}
+
+fn to_u32_date(t: Option<i64>) -> u32 {
+    t.and_then(|t| u32::try_from(t).ok()).unwrap_or(0)
+}
+
+impl Block {
+    pub(crate) fn created(&self) -> i64 {
+        if self.created == 0 {
+            NO_DATE
+        } else {
+            i64::from(self.created)
+        }
+    }
+
+    pub(crate) fn modified(&self) -> i64 {
+        if self.modified == 0 {
+            NO_DATE
+        } else {
+            i64::from(self.modified)
+        }
+    }
+
+    fn v6(&self) -> bool {
+        self.flags & BLOCK_V6 != 0
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -178,7 +214,7 @@ struct DelegationIn {
 #[derive(Debug, Default)]
 pub(crate) struct WhoisInputs {
     pub(crate) strings: Strings,
-    blocks: Vec<BlockIn>,
+    blocks: Vec<Block>,
     orgs: HashMap<u32, OrgIn>,
     autnums: Vec<AutNumIn>,
     contacts: HashMap<u32, u32>,
@@ -222,7 +258,12 @@ impl WhoisInputs {
             *self = other;
             return;
         }
-        let remap: Vec<u32> = other.strings.list.iter().map(|s| self.strings.intern(s)).collect();
+        let remap: Vec<u32> = other
+            .strings
+            .list
+            .iter()
+            .map(|s| self.strings.intern(s))
+            .collect();
         let m = |i: u32| if i == NONE { NONE } else { remap[i as usize] };
         for mut b in other.blocks {
             b.org = m(b.org);
@@ -268,24 +309,30 @@ impl WhoisInputs {
                         .find(|m| !registry_maintainer(m)),
                 );
                 let abuse = self.abuse(r.abuse_mailbox.as_deref(), r.abuse_c.as_deref());
-                self.blocks.push(BlockIn {
+                self.blocks.push(Block {
                     start,
                     end,
-                    created: r.created.unwrap_or(NO_DATE),
-                    modified: r.modified.unwrap_or(NO_DATE),
+                    parent: NONE,
                     org,
-                    mnt,
+                    created: to_u32_date(r.created),
+                    modified: to_u32_date(r.modified),
                     abuse,
+                    mnt,
                     country: cc(r.country),
                     status: r.status.unwrap_or(BlockStatus::Other).code(),
-                    v6,
+                    depth: 0,
+                    flags: if v6 { BLOCK_V6 } else { 0 },
                     source,
                 });
             }
             Record::Organisation(o) => {
                 let h = self.strings.intern(&o.handle);
                 let name = self.opt(o.name.as_deref());
-                let maintainers = o.maintainers.iter().map(|m| self.strings.intern(m)).collect();
+                let maintainers = o
+                    .maintainers
+                    .iter()
+                    .map(|m| self.strings.intern(m))
+                    .collect();
                 let abuse = self.abuse(o.abuse_mailbox.as_deref(), o.abuse_c.as_deref());
                 self.orgs.insert(
                     h,
@@ -300,7 +347,11 @@ impl WhoisInputs {
             Record::AutNum(a) => {
                 let name = self.opt(a.name.as_deref());
                 let org = self.opt(a.org.as_deref());
-                let maintainers = a.maintainers.iter().map(|m| self.strings.intern(m)).collect();
+                let maintainers = a
+                    .maintainers
+                    .iter()
+                    .map(|m| self.strings.intern(m))
+                    .collect();
                 let abuse = self.abuse(None, a.abuse_c.as_deref());
                 self.autnums.push(AutNumIn {
                     asn: a.asn.get(),
@@ -349,24 +400,6 @@ impl WhoisInputs {
             _ => {}
         }
     }
-}
-
-/// A compiled block.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Block {
-    pub(crate) start: u128,
-    pub(crate) end: u128,
-    pub(crate) parent: u32,
-    pub(crate) org: u32,
-    pub(crate) created: i64,
-    pub(crate) modified: i64,
-    pub(crate) country: [u8; 2],
-    pub(crate) status: u8,
-    pub(crate) depth: u8,
-    pub(crate) flags: u16,
-    pub(crate) source: u16,
-    /// The resolved abuse key (string index), for the shared-with-listed flag.
-    pub(crate) abuse: u32,
 }
 
 /// A compiled organisation.
@@ -441,9 +474,36 @@ impl UnionFind {
 /// ```
 pub fn normalise_org_name(name: &str) -> String {
     const FORMS: &[&str] = &[
-        "ltd", "limited", "llc", "inc", "incorporated", "gmbh", "bv", "b", "v", "sa", "srl", "sro",
-        "ag", "oy", "ab", "as", "plc", "corp", "corporation", "co", "company", "sarl", "ooo",
-        "kft", "spa", "pte", "pty", "lp", "llp", "the",
+        "ltd",
+        "limited",
+        "llc",
+        "inc",
+        "incorporated",
+        "gmbh",
+        "bv",
+        "b",
+        "v",
+        "sa",
+        "srl",
+        "sro",
+        "ag",
+        "oy",
+        "ab",
+        "as",
+        "plc",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "sarl",
+        "ooo",
+        "kft",
+        "spa",
+        "pte",
+        "pty",
+        "lp",
+        "llp",
+        "the",
     ];
     let lower = name.to_lowercase();
     let words: Vec<&str> = lower
@@ -474,14 +534,16 @@ pub(crate) fn compile(mut w: WhoisInputs) -> WhoisTables {
         }
     }
     let mut matched = vec![false; w.delegations.len()];
-    let mut transferred: Vec<bool> = vec![false; w.blocks.len()];
     let mut block_key: Vec<(usize, u32)> = Vec::new();
-    for (bi, b) in w.blocks.iter().enumerate() {
-        if let Some(&di) = by_range.get(&(b.v6, b.start, b.end)) {
+    for (bi, b) in w.blocks.iter_mut().enumerate() {
+        if let Some(&di) = by_range.get(&(b.v6(), b.start, b.end)) {
             matched[di] = true;
             let d = &w.delegations[di];
-            if d.date != NO_DATE && b.created != NO_DATE && d.date > b.created.saturating_add(86_400) {
-                transferred[bi] = true;
+            if d.date != NO_DATE
+                && b.created() != NO_DATE
+                && d.date > b.created().saturating_add(86_400)
+            {
+                b.flags |= BLOCK_TRANSFERRED;
             }
             if d.key != NONE {
                 block_key.push((bi, d.key));
@@ -491,22 +553,24 @@ pub(crate) fn compile(mut w: WhoisInputs) -> WhoisTables {
     drop(by_range);
     for (i, d) in w.delegations.iter().enumerate() {
         if d.asns.is_none() && !matched[i] {
-            w.blocks.push(BlockIn {
+            w.blocks.push(Block {
                 start: d.start,
                 end: d.end,
-                created: d.date,
-                modified: NO_DATE,
+                parent: NONE,
                 org: NONE,
-                mnt: NONE,
+                created: to_u32_date((d.date != NO_DATE).then_some(d.date)),
+                modified: 0,
                 abuse: NONE,
+                mnt: NONE,
                 country: d.country,
                 status: d.status,
-                v6: d.v6,
+                depth: 0,
+                flags: if d.v6 { BLOCK_V6 } else { 0 },
                 source: d.source,
             });
-            transferred.push(false);
         }
     }
+    drop(matched);
 
     // Organisation nodes: every org handle named anywhere, plus one per
     // aut-num without an org.
@@ -641,12 +705,13 @@ pub(crate) fn compile(mut w: WhoisInputs) -> WhoisTables {
         })
         .collect();
 
-    // The hierarchy.
-    let mut order: Vec<u32> = (0..w.blocks.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| {
-        let (x, y) = (&w.blocks[a as usize], &w.blocks[b as usize]);
-        (x.v6, x.start, std::cmp::Reverse(x.end), x.source).cmp(&(
-            y.v6,
+    // The hierarchy, computed in place over the blocks sorted by family,
+    // start, widest first: a parent always precedes its children.
+    drop(block_key);
+    let mut blocks = std::mem::take(&mut w.blocks);
+    blocks.sort_unstable_by(|x, y| {
+        (x.v6(), x.start, std::cmp::Reverse(x.end), x.source).cmp(&(
+            y.v6(),
             y.start,
             std::cmp::Reverse(y.end),
             y.source,
@@ -658,17 +723,17 @@ pub(crate) fn compile(mut w: WhoisInputs) -> WhoisTables {
         .filter(|(_, o)| o.abuse != NONE)
         .map(|(h, o)| (node_of[h], o.abuse))
         .collect();
-    let mut blocks: Vec<Block> = Vec::with_capacity(order.len());
-    // (index in `blocks`, end, v6)
+    // (index, end, v6) of the enclosing blocks.
     let mut stack: Vec<(u32, u128, bool)> = Vec::new();
-    // Root allocation country and nearest holder per block.
-    let mut root_cc: Vec<[u8; 2]> = Vec::with_capacity(order.len());
-    let mut holder: Vec<(u32, u32)> = Vec::with_capacity(order.len()); // (org node, mnt)
+    // Per block: the top allocation's country, and the nearest holder
+    // (org node, maintainer) up the hierarchy.
+    let mut root_cc: Vec<[u8; 2]> = Vec::with_capacity(blocks.len());
+    let mut holder: Vec<(u32, u32)> = Vec::with_capacity(blocks.len());
     let mut provider_pairs: Vec<(u32, u32)> = Vec::new();
-    for &bi in &order {
-        let b = &w.blocks[bi as usize];
+    for i in 0..blocks.len() {
+        let mut b = blocks[i];
         while let Some(&(_, end, v6)) = stack.last() {
-            if v6 != b.v6 || end < b.end {
+            if v6 != b.v6() || end < b.end {
                 stack.pop();
             } else {
                 break;
@@ -677,29 +742,21 @@ pub(crate) fn compile(mut w: WhoisInputs) -> WhoisTables {
         let parent = stack.last().map_or(NONE, |s| s.0);
         let org = if b.org == NONE { NONE } else { node_of[&b.org] };
         let status = BlockStatus::from_code(b.status).unwrap_or(BlockStatus::Other);
-        let mut flags = if b.v6 { BLOCK_V6 } else { 0 };
-        if transferred[bi as usize] {
-            flags |= BLOCK_TRANSFERRED;
-        }
         let (depth, rcc, up) = if parent == NONE {
             (0u8, [0, 0], (NONE, NONE))
         } else {
-            let p = &blocks[parent as usize];
-            (
-                p.depth.saturating_add(1),
-                root_cc[parent as usize],
-                holder[parent as usize],
-            )
+            let p = parent as usize;
+            (blocks[p].depth.saturating_add(1), root_cc[p], holder[p])
         };
         if status.is_customer() {
-            flags |= BLOCK_CUSTOMER;
+            b.flags |= BLOCK_CUSTOMER;
             let other = match (org, up.0) {
                 (NONE, _) => b.mnt != NONE && up.1 != NONE && b.mnt != up.1,
                 (o, NONE) => o != NONE,
                 (o, p) => orgs[o as usize].entity != orgs[p as usize].entity,
             };
             if other && parent != NONE {
-                flags |= BLOCK_OTHER_ORG;
+                b.flags |= BLOCK_OTHER_ORG;
                 if org != NONE && up.0 != NONE {
                     provider_pairs.push((orgs[org as usize].entity, orgs[up.0 as usize].entity));
                 }
@@ -709,53 +766,46 @@ pub(crate) fn compile(mut w: WhoisInputs) -> WhoisTables {
         // registered without a holder inherits its parent's (RIPE's abuse-c
         // look-up walks up the same way).
         let own_abuse = if b.abuse != NONE {
-            b.abuse
+            resolve(b.abuse, &strings)
         } else if org != NONE {
-            org_abuse.get(&org).copied().unwrap_or(NONE)
+            org_abuse.get(&org).map_or(NONE, |&a| resolve(a, &strings))
         } else if parent != NONE {
             blocks[parent as usize].abuse
         } else {
             NONE
         };
         if own_abuse == NONE {
-            flags |= BLOCK_NO_ABUSE;
+            b.flags |= BLOCK_NO_ABUSE;
         }
         // ARIN networks carry no country: their holder's is the registered one.
-        let country = if b.country != [0, 0] {
-            b.country
-        } else if org != NONE && orgs[org as usize].country != [0, 0] {
-            orgs[org as usize].country
-        } else {
-            blocks.get(parent as usize).map_or([0, 0], |p| p.country)
-        };
-        if parent != NONE && rcc != [0, 0] && country != [0, 0] && rcc != country {
-            flags |= BLOCK_COUNTRY_MISMATCH;
+        if b.country == [0, 0] {
+            b.country = if org != NONE && orgs[org as usize].country != [0, 0] {
+                orgs[org as usize].country
+            } else if parent != NONE {
+                blocks[parent as usize].country
+            } else {
+                [0, 0]
+            };
+        }
+        if parent != NONE && rcc != [0, 0] && b.country != [0, 0] && rcc != b.country {
+            b.flags |= BLOCK_COUNTRY_MISMATCH;
         }
         if org != NONE {
             orgs[org as usize].blocks += 1;
         }
-        let idx = blocks.len() as u32;
-        root_cc.push(if parent == NONE { country } else { rcc });
+        root_cc.push(if parent == NONE { b.country } else { rcc });
         holder.push((
             if org != NONE { org } else { up.0 },
             if b.mnt != NONE { b.mnt } else { up.1 },
         ));
-        blocks.push(Block {
-            start: b.start,
-            end: b.end,
-            parent,
-            org,
-            created: b.created,
-            modified: b.modified,
-            country,
-            status: b.status,
-            depth,
-            flags,
-            source: b.source,
-            abuse: resolve(own_abuse, &strings),
-        });
-        stack.push((idx, b.end, b.v6));
+        b.parent = parent;
+        b.org = org;
+        b.depth = depth;
+        b.abuse = own_abuse;
+        blocks[i] = b;
+        stack.push((i as u32, b.end, b.v6()));
     }
+    drop((root_cc, holder, stack));
     // Customer entities' distinct providers.
     provider_pairs.sort_unstable();
     provider_pairs.dedup();
@@ -803,7 +853,9 @@ pub(crate) fn mark_listed(t: &mut WhoisTables, listed: impl Fn(u32) -> bool) -> 
     let mut bad_abuse: Vec<u32> = t
         .blocks
         .iter()
-        .filter(|b| b.org != NONE && t.orgs[b.org as usize].flags & ORG_LISTED != 0 && b.abuse != NONE)
+        .filter(|b| {
+            b.org != NONE && t.orgs[b.org as usize].flags & ORG_LISTED != 0 && b.abuse != NONE
+        })
         .map(|b| b.abuse)
         .collect();
     bad_abuse.sort_unstable();

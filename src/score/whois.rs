@@ -69,5 +69,8 @@ pub(super) fn block_features<S: AsRef<[u8]>>(snap: &Snapshot<S>, i: u32, x: &mut
         Feature::WhoisAbuseSharedListed,
         flag(b.flags, BLOCK_ABUSE_SHARED_LISTED),
     );
-    x.set(Feature::WhoisRecentTransfer, flag(b.flags, BLOCK_TRANSFERRED));
+    x.set(
+        Feature::WhoisRecentTransfer,
+        flag(b.flags, BLOCK_TRANSFERRED),
+    );
 }

@@ -403,7 +403,8 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             if s.kind() != SourceKind::Whois {
                 continue;
             }
-            let slot = &mut whois_sources[usize::from(s.format == crate::source::Format::Delegated)];
+            let slot =
+                &mut whois_sources[usize::from(s.format == crate::source::Format::Delegated)];
             match slot {
                 None => *slot = Some((i, 0)),
                 Some((_, n)) => *n += 1,
@@ -624,13 +625,11 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         let norgs = self.counts.whois_orgs;
         let text_ok = |off: u32, len: u32| {
             off == u32::MAX && len == 0
-                || (off as usize)
-                    .checked_add(len as usize)
-                    .is_some_and(|end| {
-                        end <= self.whois_text.len()
-                            && self.whois_text.is_char_boundary(off as usize)
-                            && self.whois_text.is_char_boundary(end)
-                    })
+                || (off as usize).checked_add(len as usize).is_some_and(|end| {
+                    end <= self.whois_text.len()
+                        && self.whois_text.is_char_boundary(off as usize)
+                        && self.whois_text.is_char_boundary(end)
+                })
         };
         for i in 0..self.counts.whois_blocks {
             let b = self.whois_block(i as u32);
@@ -916,8 +915,7 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
                     u32_at(r, 0),
                     u32_at(r, 4),
                     r[8],
-                    self.whois_str(u32_at(r, 12), u32_at(r, 16))
-                        .unwrap_or(""),
+                    self.whois_str(u32_at(r, 12), u32_at(r, 16)).unwrap_or(""),
                 )
             })
     }

@@ -42,8 +42,12 @@ pub(crate) fn interpret(source: &str, obj: &Object) -> Result<Option<Record>, Er
                         .split_once('-')
                         .ok_or_else(|| bad(source, line, "NetRange", value))?;
                     let (a, b) = (a.trim(), b.trim());
-                    let first = a.parse().map_err(|_| bad(source, line, "NetRange", value))?;
-                    let last = b.parse().map_err(|_| bad(source, line, "NetRange", value))?;
+                    let first = a
+                        .parse()
+                        .map_err(|_| bad(source, line, "NetRange", value))?;
+                    let last = b
+                        .parse()
+                        .map_err(|_| bad(source, line, "NetRange", value))?;
                     reg.range = Some(IpRange::new(first, last).ok_or_else(|| {
                         Error::parse(
                             source,
@@ -59,8 +63,10 @@ pub(crate) fn interpret(source: &str, obj: &Object) -> Result<Option<Record>, Er
                             .ok_or_else(|| bad(source, line, "CIDR", value))?;
                         cidr_span = Some(match cidr_span {
                             None => r,
-                            Some(s) => IpRange::new(s.first().min(r.first()), s.last().max(r.last()))
-                                .ok_or_else(|| bad(source, line, "CIDR", value))?,
+                            Some(s) => {
+                                IpRange::new(s.first().min(r.first()), s.last().max(r.last()))
+                                    .ok_or_else(|| bad(source, line, "CIDR", value))?
+                            }
                         });
                     }
                 }
@@ -78,8 +84,9 @@ pub(crate) fn interpret(source: &str, obj: &Object) -> Result<Option<Record>, Er
                 "nettype" => reg.status = Some(BlockStatus::from_arin(value)),
                 "orgid" => reg.org = owned(value),
                 "country" if reg.country.is_none() => {
-                    reg.country =
-                        Some(parse_country(value).ok_or_else(|| bad(source, line, "Country", value))?);
+                    reg.country = Some(
+                        parse_country(value).ok_or_else(|| bad(source, line, "Country", value))?,
+                    );
                 }
                 "regdate" => reg.created = date(source, line, value)?,
                 "updated" => reg.modified = date(source, line, value)?,
@@ -139,12 +146,11 @@ pub(crate) fn interpret(source: &str, obj: &Object) -> Result<Option<Record>, Er
                 "orgid" => org.handle = value.trim().to_owned(),
                 "orgname" => org.name = owned(value),
                 "country" if org.country.is_none() => {
-                    org.country =
-                        Some(parse_country(value).ok_or_else(|| bad(source, line, "Country", value))?);
+                    org.country = Some(
+                        parse_country(value).ok_or_else(|| bad(source, line, "Country", value))?,
+                    );
                 }
-                "orgabuseemail" => {
-                    org.abuse_mailbox = owned(value).map(|s| s.to_ascii_lowercase())
-                }
+                "orgabuseemail" => org.abuse_mailbox = owned(value).map(|s| s.to_ascii_lowercase()),
                 "orgabusehandle" => org.abuse_c = owned(value),
                 "regdate" => org.created = date(source, line, value)?,
                 "updated" => org.modified = date(source, line, value)?,
@@ -152,7 +158,11 @@ pub(crate) fn interpret(source: &str, obj: &Object) -> Result<Option<Record>, Er
             }
         }
         if org.handle.is_empty() {
-            return Err(Error::parse(source, obj.line, "organisation without an OrgID"));
+            return Err(Error::parse(
+                source,
+                obj.line,
+                "organisation without an OrgID",
+            ));
         }
         return Ok(Some(Record::Organisation(Box::new(org))));
     }

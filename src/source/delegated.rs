@@ -79,9 +79,10 @@ pub(crate) fn parse(
     }
     let country = match f[1].trim() {
         "" | "ZZ" | "zz" => None,
-        cc => Some(cc.parse::<Country>().map_err(|_| {
-            Error::parse(source, n, format!("invalid country {:?}", clip(cc)))
-        })?),
+        cc => Some(
+            cc.parse::<Country>()
+                .map_err(|_| Error::parse(source, n, format!("invalid country {:?}", clip(cc))))?,
+        ),
     };
     let value: u64 = f[4]
         .trim()
@@ -95,7 +96,9 @@ pub(crate) fn parse(
                 .parse()
                 .ok()
                 .filter(IpAddr::is_ipv4)
-                .ok_or_else(|| Error::parse(source, n, format!("invalid IPv4 start {:?}", clip(f[3]))))?;
+                .ok_or_else(|| {
+                    Error::parse(source, n, format!("invalid IPv4 start {:?}", clip(f[3])))
+                })?;
             let IpAddr::V4(s) = start else { unreachable!() };
             let first = u64::from(u32::from(s));
             let last = first
@@ -115,9 +118,12 @@ pub(crate) fn parse(
             let start: std::net::Ipv6Addr = f[3].trim().parse().map_err(|_| {
                 Error::parse(source, n, format!("invalid IPv6 start {:?}", clip(f[3])))
             })?;
-            let len = u8::try_from(value).ok().filter(|l| *l <= 128).ok_or_else(|| {
-                Error::parse(source, n, format!("invalid IPv6 prefix length {value}"))
-            })?;
+            let len = u8::try_from(value)
+                .ok()
+                .filter(|l| *l <= 128)
+                .ok_or_else(|| {
+                    Error::parse(source, n, format!("invalid IPv6 prefix length {value}"))
+                })?;
             let net = ipnetwork::Ipv6Network::new(start, len)
                 .map_err(|_| Error::parse(source, n, "invalid IPv6 prefix"))?;
             range = Some(IpRange::from(ipnetwork::IpNetwork::V6(
@@ -125,10 +131,9 @@ pub(crate) fn parse(
             )));
         }
         "asn" => {
-            let first: Asn = f[3]
-                .trim()
-                .parse()
-                .map_err(|_| Error::parse(source, n, format!("invalid AS number {:?}", clip(f[3]))))?;
+            let first: Asn = f[3].trim().parse().map_err(|_| {
+                Error::parse(source, n, format!("invalid AS number {:?}", clip(f[3])))
+            })?;
             let count = u32::try_from(value)
                 .ok()
                 .filter(|c| *c > 0 && first.get().checked_add(c - 1).is_some())
@@ -166,19 +171,57 @@ mod tests {
     #[test]
     fn lines() {
         let mut st = State::default();
-        assert!(parse("d", 1, "2|ripencc|20261101|5|19930901|20261101|+0100", &mut st).unwrap().is_none());
-        assert_eq!(st.date, Some(1_793_491_200));
-        assert!(parse("d", 2, "ripencc|*|ipv4|*|3|summary", &mut st).unwrap().is_none());
-        let r = parse("d", 3, "ripencc|SC|ipv4|198.18.16.0|1024|20261001|allocated|opq-1", &mut st)
+        assert!(
+            parse(
+                "d",
+                1,
+                "2|ripencc|20261101|5|19930901|20261101|+0100",
+                &mut st
+            )
             .unwrap()
-            .unwrap();
+            .is_none()
+        );
+        assert_eq!(st.date, Some(1_793_491_200));
+        assert!(
+            parse("d", 2, "ripencc|*|ipv4|*|3|summary", &mut st)
+                .unwrap()
+                .is_none()
+        );
+        let r = parse(
+            "d",
+            3,
+            "ripencc|SC|ipv4|198.18.16.0|1024|20261001|allocated|opq-1",
+            &mut st,
+        )
+        .unwrap()
+        .unwrap();
         let Record::Delegation(d) = r else { panic!() };
         assert_eq!(d.range.unwrap().to_string(), "198.18.16.0-198.18.19.255");
         assert_eq!(d.opaque_id.as_deref(), Some("opq-1"));
-        let e = parse("d", 4, "ripencc|SC|ipv4|198.18.16.0|1024|20261341|allocated|x", &mut st)
-            .unwrap_err();
-        assert_eq!(e.to_string(), "d:4: invalid date \"20261341\" (expected YYYYMMDD)");
-        assert!(parse("d", 5, "ripencc|SC|ipv4|255.255.255.0|1024|20261001|allocated", &mut st).is_err());
-        assert!(parse("d", 6, "ripencc|ZZ|ipv4|198.18.0.0|256||available", &mut st).unwrap().is_none());
+        let e = parse(
+            "d",
+            4,
+            "ripencc|SC|ipv4|198.18.16.0|1024|20261341|allocated|x",
+            &mut st,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "d:4: invalid date \"20261341\" (expected YYYYMMDD)"
+        );
+        assert!(
+            parse(
+                "d",
+                5,
+                "ripencc|SC|ipv4|255.255.255.0|1024|20261001|allocated",
+                &mut st
+            )
+            .is_err()
+        );
+        assert!(
+            parse("d", 6, "ripencc|ZZ|ipv4|198.18.0.0|256||available", &mut st)
+                .unwrap()
+                .is_none()
+        );
     }
 }

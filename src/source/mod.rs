@@ -269,15 +269,43 @@ fn detect_whois(line: &str) -> Option<Format> {
         return None;
     }
     const RPSL: &[&str] = &[
-        "inetnum", "inet6num", "organisation", "aut-num", "route", "route6", "mntner", "role",
-        "irt", "person", "as-set", "route-set", "domain", "as-block", "inet-rtr", "key-cert",
-        "filter-set", "peering-set", "rtr-set", "poem", "poetic-form",
+        "inetnum",
+        "inet6num",
+        "organisation",
+        "aut-num",
+        "route",
+        "route6",
+        "mntner",
+        "role",
+        "irt",
+        "person",
+        "as-set",
+        "route-set",
+        "domain",
+        "as-block",
+        "inet-rtr",
+        "key-cert",
+        "filter-set",
+        "peering-set",
+        "rtr-set",
+        "poem",
+        "poetic-form",
     ];
     const ARIN: &[&str] = &[
-        "NetHandle", "V6NetHandle", "NetRange", "CIDR", "OrgID", "OrgName", "ASHandle",
-        "ASNumber", "POCHandle", "OrgAbuseHandle",
+        "NetHandle",
+        "V6NetHandle",
+        "NetRange",
+        "CIDR",
+        "OrgID",
+        "OrgName",
+        "ASHandle",
+        "ASNumber",
+        "POCHandle",
+        "OrgAbuseHandle",
     ];
-    if RPSL.iter().any(|k| key.eq_ignore_ascii_case(k)) && key.bytes().any(|b| b.is_ascii_lowercase()) {
+    if RPSL.iter().any(|k| key.eq_ignore_ascii_case(k))
+        && key.bytes().any(|b| b.is_ascii_lowercase())
+    {
         return Some(Format::Rpsl);
     }
     if ARIN.contains(&key) {

@@ -269,9 +269,8 @@ pub(crate) fn interpret(source: &str, obj: &Object) -> Result<Option<Record>, Er
             for (name, value, line) in obj.attrs() {
                 match name {
                     "inetnum" | "inet6num" => {
-                        reg.range = Some(
-                            parse_range(value).ok_or_else(|| bad(source, line, name, value))?,
-                        );
+                        reg.range =
+                            Some(parse_range(value).ok_or_else(|| bad(source, line, name, value))?);
                     }
                     "netname" => reg.name = owned(value),
                     "status" => reg.status = Some(BlockStatus::from_rpsl(bare(value))),
@@ -298,7 +297,11 @@ pub(crate) fn interpret(source: &str, obj: &Object) -> Result<Option<Record>, Er
                 ..Organisation::default()
             };
             if org.handle.is_empty() {
-                return Err(Error::parse(source, obj.line, "organisation without a handle"));
+                return Err(Error::parse(
+                    source,
+                    obj.line,
+                    "organisation without a handle",
+                ));
             }
             for (name, value, line) in obj.attrs() {
                 match name {
@@ -351,9 +354,8 @@ pub(crate) fn interpret(source: &str, obj: &Object) -> Result<Option<Record>, Er
             for (name, value, line) in obj.attrs() {
                 match name {
                     "route" | "route6" => {
-                        range = Some(
-                            parse_range(value).ok_or_else(|| bad(source, line, name, value))?,
-                        );
+                        range =
+                            Some(parse_range(value).ok_or_else(|| bad(source, line, name, value))?);
                     }
                     "origin" => {
                         origin = Some(
@@ -422,7 +424,9 @@ fn mailbox(s: String) -> String {
 mod tests {
     use super::*;
 
-    fn objects(text: &str) -> Vec<Result<Vec<(String, String, u64)>, String>> {
+    type Attrs = Vec<(String, String, u64)>;
+
+    fn objects(text: &str) -> Vec<Result<Attrs, String>> {
         let mut lines = LineReader::new("t", text.as_bytes(), 1 << 16);
         let mut obj = Object::default();
         let mut out = Vec::new();
@@ -446,7 +450,10 @@ mod tests {
         );
         assert_eq!(got.len(), 2);
         let first = got[0].as_ref().unwrap();
-        assert_eq!(first[0], ("inetnum".into(), "192.0.2.0 - 192.0.2.255".into(), 3));
+        assert_eq!(
+            first[0],
+            ("inetnum".into(), "192.0.2.0 - 192.0.2.255".into(), 3)
+        );
         assert_eq!(first[1].1, "a b c");
         assert_eq!(first[2].0, "mnt-by");
         assert_eq!(got[1].as_ref().unwrap()[0].2, 12);

@@ -43,8 +43,12 @@ impl BlockStatus {
     pub fn from_rpsl(s: &str) -> Self {
         let s = s.trim().to_ascii_uppercase();
         match s.as_str() {
-            "ALLOCATED PA" | "ALLOCATED PI" | "ALLOCATED UNSPECIFIED" | "ALLOCATED-BY-RIR"
-            | "ALLOCATED PORTABLE" | "ALLOCATED NON-PORTABLE" => BlockStatus::Allocation,
+            "ALLOCATED PA"
+            | "ALLOCATED PI"
+            | "ALLOCATED UNSPECIFIED"
+            | "ALLOCATED-BY-RIR"
+            | "ALLOCATED PORTABLE"
+            | "ALLOCATED NON-PORTABLE" => BlockStatus::Allocation,
             "ASSIGNED PI" | "ASSIGNED ANYCAST" | "ASSIGNED PORTABLE" => {
                 BlockStatus::DirectAssignment
             }
