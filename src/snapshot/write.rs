@@ -30,21 +30,22 @@ impl StringWriter<'_> {
 }
 
 fn whois_sections(wt: &WhoisTables, w: &mut SectionWriter) {
-    let mut blocks = Vec::with_capacity(wt.blocks.len() * BLOCK_LEN);
-    for b in &wt.blocks {
-        blocks.extend_from_slice(&b.start.to_le_bytes());
-        blocks.extend_from_slice(&b.end.to_le_bytes());
-        blocks.extend_from_slice(&b.parent.to_le_bytes());
-        blocks.extend_from_slice(&b.org.to_le_bytes());
-        blocks.extend_from_slice(&b.created().to_le_bytes());
-        blocks.extend_from_slice(&b.modified().to_le_bytes());
-        blocks.extend_from_slice(&b.country);
-        blocks.push(b.status);
-        blocks.push(b.depth);
-        blocks.extend_from_slice(&b.flags.to_le_bytes());
-        blocks.extend_from_slice(&b.source.to_le_bytes());
-    }
-    w.add(SEC_WHOIS_BLOCKS, blocks);
+    // The largest section of a big dump: written straight into the file.
+    w.add_with(SEC_WHOIS_BLOCKS, |blocks| {
+        for b in &wt.blocks {
+            blocks.extend_from_slice(&b.start.to_le_bytes());
+            blocks.extend_from_slice(&b.end.to_le_bytes());
+            blocks.extend_from_slice(&b.parent.to_le_bytes());
+            blocks.extend_from_slice(&b.org.to_le_bytes());
+            blocks.extend_from_slice(&b.created().to_le_bytes());
+            blocks.extend_from_slice(&b.modified().to_le_bytes());
+            blocks.extend_from_slice(&b.country);
+            blocks.push(b.status);
+            blocks.push(b.depth);
+            blocks.extend_from_slice(&b.flags.to_le_bytes());
+            blocks.extend_from_slice(&b.source.to_le_bytes());
+        }
+    });
     let mut sw = StringWriter {
         tables: wt,
         at: vec![None; wt.strings.list.len()],
@@ -135,10 +136,14 @@ impl SectionWriter {
     }
 
     fn add(&mut self, id: u32, body: Vec<u8>) {
+        self.add_with(id, |out| out.extend_from_slice(&body));
+    }
+
+    /// Adds a section that `write` appends to the file directly.
+    fn add_with(&mut self, id: u32, write: impl FnOnce(&mut Vec<u8>)) {
         let offset = self.out.len() as u64;
-        let len = body.len() as u64;
-        self.out.extend_from_slice(&body);
-        drop(body);
+        write(&mut self.out);
+        let len = self.out.len() as u64 - offset;
         pad16(&mut self.out);
         let e = self.table_at + self.n * SECTION_ENTRY_LEN;
         self.out[e..e + 4].copy_from_slice(&id.to_le_bytes());
@@ -193,16 +198,16 @@ pub(crate) fn encode(tables: &Tables, meta_json: &[u8], build_time: i64) -> Vec<
         tables.v6.iter().flat_map(|p| p.1.to_le_bytes()).collect(),
     );
 
-    let mut cells = Vec::with_capacity(tables.cells.len() * CELL_LEN);
-    for c in &tables.cells {
-        cells.extend_from_slice(&c.route.to_le_bytes());
-        cells.extend_from_slice(&c.country);
-        cells.extend_from_slice(&[0, 0]);
-        cells.extend_from_slice(&c.sources.to_le_bytes());
-        cells.extend_from_slice(&c.block.to_le_bytes());
-        cells.extend_from_slice(&[0; 4]);
-    }
-    w.add(SEC_CELLS, cells);
+    w.add_with(SEC_CELLS, |cells| {
+        for c in &tables.cells {
+            cells.extend_from_slice(&c.route.to_le_bytes());
+            cells.extend_from_slice(&c.country);
+            cells.extend_from_slice(&[0, 0]);
+            cells.extend_from_slice(&c.sources.to_le_bytes());
+            cells.extend_from_slice(&c.block.to_le_bytes());
+            cells.extend_from_slice(&[0; 4]);
+        }
+    });
 
     let mut routes = Vec::with_capacity(tables.routes.len() * ROUTE_LEN);
     for r in &tables.routes {

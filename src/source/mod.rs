@@ -3,7 +3,10 @@
 //! Each format is parsed line by line into [`Record`]s by a [`Parser`],
 //! an iterator of `Result<Record, Error>` that never holds more than one
 //! line (bounded by [`Limits::max_line_len`]) in memory. Errors name the
-//! source and the line; a caller that wants to skip bad records (see
+//! source and the line (RPSL and ARIN objects are read whole, object by
+//! object, bounded by [`Limits::max_object_len`]; an error names the
+//! offending line and skipping it skips its object); a caller that wants to
+//! skip bad records (see
 //! [`SnapshotBuilder::lenient`](crate::SnapshotBuilder::lenient)) simply
 //! keeps iterating after an error.
 //!
@@ -1065,6 +1068,28 @@ mod tests {
             ),
             ("192.0.2.1\n", Some(Format::Netset)),
             ("2001:db8::1\n", Some(Format::Netset)),
+            (
+                "% comment\n\ninetnum: 192.0.2.0 - 192.0.2.255\n",
+                Some(Format::Rpsl),
+            ),
+            ("# x\nORGANISATION: ORG-X\n", Some(Format::Rpsl)),
+            (
+                "NetHandle: NET-192-0-2-0-1\nNetRange: 192.0.2.0 - 192.0.2.255\n",
+                Some(Format::ArinWhois),
+            ),
+            (
+                "OrgID: EXAMPLE\nOrgName: Example\n",
+                Some(Format::ArinWhois),
+            ),
+            (
+                "2|ripencc|20261101|3|19930901|20261031|+0100\n",
+                Some(Format::Delegated),
+            ),
+            (
+                "arin|US|ipv4|192.0.2.0|256|20261001|allocated|x\n",
+                Some(Format::Delegated),
+            ),
+            ("a|b|c|d|e|f\n", None),
             ("hello\n", None),
             ("a,b,c\n", None),
             ("{not json\n", None),
