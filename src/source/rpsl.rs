@@ -7,15 +7,18 @@
 //! dummified, so `person` objects are skipped; `role` and `irt` objects
 //! are kept for their `abuse-mailbox`.
 //!
-//! The lexer is written here rather than taken from the `rpsl-rs` crate:
-//! `rpsl-rs` parses one object held whole in a `&str` (and a whole-dump
-//! reader would have to find object boundaries first, then hand each one
-//! over), builds an owned attribute list with one allocation per
-//! attribute, and checks every attribute name against the RFC; the dumps
-//! are several GB where bphscore needs ten attributes of five classes.
-//! This lexer streams over the bounded [`LineReader`], reuses one buffer
-//! for every object, lower-cases names in place and allocates only for
-//! the values it keeps.
+//! The lexer is written here rather than taken from the `rpsl-rs` crate.
+//! `rpsl-rs` is fast and zero-copy, but it parses one object (or one
+//! whois server response) held whole in a `&str`: it has no reader over a
+//! multi-GB dump, so bphscore would still have to find object boundaries,
+//! buffer each object and map its errors (nom errors, relative to the
+//! object) back to the dump's line numbers, which `--skip-bad` and the
+//! error messages need. This lexer streams over the bounded
+//! [`LineReader`] (so a hostile line or object stays bounded), reuses one
+//! buffer for every object, lower-cases attribute names in place, knows
+//! the line of every attribute, and allocates only for the values that
+//! bphscore keeps. Measured on a generated dump (see the README), it reads
+//! well over 100 MB/s on one core.
 //!
 //! The same lexer reads ARIN's bulk WHOIS (`NetHandle:`, `OrgID:`, …),
 //! which has the same object syntax (see `arin.rs`).
