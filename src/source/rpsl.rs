@@ -288,8 +288,24 @@ pub(crate) fn interpret(source: &str, obj: &Object) -> Result<Option<Record>, Er
                     "last-modified" => reg.modified = date(source, line, value)?,
                     "mnt-by" => push_list(&mut reg.maintainers, value),
                     "abuse-c" => reg.abuse_c = owned(value),
+                    // Legacy `changed: email YYYYMMDD` (AFRINIC, older
+                    // dumps): the first dates the creation, the last the
+                    // last change, unless `created`/`last-modified` say.
+                    "changed" => {
+                        if let Some(d) = bare(value).rsplit(' ').next().and_then(parse_date) {
+                            reg.created = Some(reg.created.map_or(d, |c| c.min(d)));
+                            reg.modified = Some(reg.modified.map_or(d, |m| m.max(d)));
+                        }
+                    }
                     "abuse-mailbox" => reg.abuse_mailbox = owned(value).map(mailbox),
                     _ => {}
+                }
+            }
+            // `mnt-lower` names the holder's maintainer when `mnt-by` is
+            // the registry's alone (allocations): kept after `mnt-by`.
+            for (name, value, _) in obj.attrs() {
+                if name == "mnt-lower" {
+                    push_list(&mut reg.maintainers, value);
                 }
             }
             Ok(Some(Record::Registration(Box::new(reg))))
