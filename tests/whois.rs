@@ -109,3 +109,44 @@ fn arin_reallocation_and_reassignment_nest_by_cidr_span() {
         .unwrap();
     assert_eq!(e.orgs[0].handle, "CUST-12");
 }
+
+#[test]
+fn abuse_mailbox_shared_with_a_listed_holder_is_flagged() {
+    let mut b = SnapshotBuilder::new().build_time(1_794_470_400);
+    b.add_reader(
+        "routes-20261112.pfx2as",
+        None,
+        &b"192.0.2.0\t25\t64510\n192.0.2.128\t25\t64511\n"[..],
+    )
+    .unwrap();
+    b.add_reader(
+        "asndrop.json",
+        None,
+        &b"{\"asn\":64510,\"rir\":\"ripencc\",\"domain\":\"bad.example\",\"cc\":\"SC\",\"asname\":\"BAD\"}\n"[..],
+    )
+    .unwrap();
+    let rpsl = "\
+role: Bad Abuse\nnic-hdl: BA1-TEST\nabuse-mailbox: desk@bad.example\n\n\
+role: Copy Abuse\nnic-hdl: CA1-TEST\nabuse-mailbox: DESK@bad.example\n\n\
+organisation: ORG-BAD1-TEST\norg-name: Bad Hosting\ncountry: SC\nabuse-c: BA1-TEST\n\n\
+organisation: ORG-NEW1-TEST\norg-name: Fresh Start Networks\ncountry: SC\n\n\
+aut-num: AS64510\nas-name: BAD\norg: ORG-BAD1-TEST\n\n\
+aut-num: AS64511\nas-name: FRESH\norg: ORG-NEW1-TEST\n\n\
+inetnum: 192.0.2.0 - 192.0.2.127\norg: ORG-BAD1-TEST\nstatus: ALLOCATED PA\n\n\
+inetnum: 192.0.2.128 - 192.0.2.255\norg: ORG-NEW1-TEST\nabuse-c: CA1-TEST\nstatus: ALLOCATED PA\n";
+    b.add_reader("ripe.db", None, rpsl.as_bytes()).unwrap();
+    let d = Detector::new(b.build().unwrap(), Model::default_model());
+    // The new holder shares nothing at the organisation level: not linked,
+    // but its block's abuse mailbox is the listed holder's.
+    let s = d.score(&"192.0.2.200".parse().unwrap());
+    assert_eq!(s.features.get(Feature::WhoisAbuseSharedListed), 1.0);
+    assert_eq!(s.features.get(Feature::EntityLinkedListed), 0.0);
+    // The listed holder's own block is not "shared".
+    let own = d.score(&"192.0.2.1".parse().unwrap());
+    assert_eq!(own.features.get(Feature::WhoisAbuseSharedListed), 0.0);
+    let e = bphscore::entity::lookup(d.snapshot(), "AS64511")
+        .unwrap()
+        .unwrap();
+    assert_eq!(e.orgs.len(), 1);
+    assert!(!e.listed);
+}
