@@ -17,7 +17,7 @@
 //! | `whois_reassigned_other_org` | block | 1 when the most specific registration is sub-allocated or (re)assigned by a provider to another entity than the provider (RPSL `SUB-ALLOCATED PA`/`ASSIGNED PA`, ARIN `Reallocated`/`Reassigned`) |
 //! | `whois_depth` | block | depth of the most specific registration in the hierarchy (0: allocation from the registry) |
 //! | `whois_block_log2_size` | block | log2(1 + addresses) of the most specific registration (IPv6 in /48 units) |
-//! | `whois_block_young` | block | max(0, 1 − age / 2 years) of the registration, age from `created` to the snapshot's data date |
+//! | `whois_block_young` | block | max(0, 1 − age / 2 years) of the registration, age from `created` to the snapshot's data date (0 when either is unknown) |
 //! | `whois_recently_modified` | block | max(0, 1 − days since `last-modified` / 180) when the block was modified after its creation day (churn) |
 //! | `whois_country_mismatch` | block | 1 when the registration's country differs from its top allocation's (customer vs provider country) |
 //! | `whois_no_abuse_contact` | block | 1 when neither the registration nor its holder org names an abuse contact |
