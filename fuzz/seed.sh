@@ -30,6 +30,9 @@ seed parse_drop_json "$world"/drop_v4.json "$world"/drop_v6.json "$hostile"/trun
 seed parse_drop_text "$world"/drop.txt
 seed parse_asn_drop "$world"/asndrop.json
 seed parse_netset "$world"/*.netset "$hostile"/nul-and-invalid-utf8.netset
+seed parse_rpsl "$world"/ripe-*.db "$hostile"/rpsl-*.db
+seed parse_arin_whois "$world"/arin_db-*.txt "$hostile"/arin-*.txt
+seed parse_delegated "$world"/delegated-* "$hostile"/delegated-*.txt
 seed subject_parse "$world"/queries.txt
 seed batch_lines "$world"/queries.txt
 seed model_json "$root"/models/*.json
@@ -43,6 +46,7 @@ sources=(
     "$world"/country-ipv4-*.csv "$world"/country-ipv6-*.csv
     "$world"/drop_v4.json "$world"/drop_v6.json "$world"/drop.txt "$world"/asndrop.json
     "$world"/firehol_abusers.netset "$world"/firehol_abusers_v6.netset
+    "$world"/ripe-*.db "$world"/arin_db-*.txt "$world"/delegated-*
 )
 seed detect_format "${sources[@]}"
 seed build_snapshot "${sources[@]}" "$hostile"/nul-and-invalid-utf8.netset
@@ -89,6 +93,8 @@ mkdir -p "$corpus/open_snapshot"
         --abuse "$world"/drop_v4.json --abuse "$world"/drop_v6.json --abuse "$world"/drop.txt \
         --abuse "$world"/asndrop.json --abuse "$world"/firehol_abusers.netset \
         --abuse "$world"/firehol_abusers_v6.netset \
+        --whois "$world"/ripe-20261101.db --whois "$world"/arin_db-20261101.txt \
+        --whois "$world"/delegated-ripencc-extended-20261101 \
         --build-time 1794470400 --quiet --output "$snapshot"
     # A second one with a single IPv4 interval and the whole IPv6 space routed.
     cargo run --quiet --release --bin bphscore -- build \

@@ -72,6 +72,7 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 
 pub mod batch;
+pub mod entity;
 mod error;
 pub mod export;
 pub mod features;

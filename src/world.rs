@@ -6,7 +6,10 @@
 //! the most abuse by volume but a low density (AS64501), a bulletproof host
 //! on DROP and ASN-DROP (AS64502), a legitimate hosting provider with one
 //! bad customer block (AS64503, 198.18.200.0/24), a small clean host
-//! (AS64504) and a multi-origin transit prefix (AS65536). The files live in
+//! (AS64504), a multi-origin transit prefix (AS65536) and AS64505, a
+//! rebrand of AS64502 that the registry data links to it. RPSL, ARIN and
+//! delegated-stats files register the blocks: the bad customer block is
+//! sub-allocated to a young reseller without an abuse contact. The files live in
 //! `testdata/world/` with a README giving each file's SHA-256; they are
 //! compiled into the library, so `bphscore score` works with no files and
 //! no network.
@@ -47,6 +50,9 @@ pub const FILES: &[(&str, &[u8])] = &[
     world_file!("asndrop.json"),
     world_file!("firehol_abusers.netset"),
     world_file!("firehol_abusers_v6.netset"),
+    world_file!("ripe-20261101.db"),
+    world_file!("arin_db-20261101.txt"),
+    world_file!("delegated-ripencc-extended-20261101"),
 ];
 
 /// The default world's queries (`testdata/world/queries.txt`): IPs,

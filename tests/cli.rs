@@ -69,12 +69,12 @@ fn strict_turns_error_rows_into_a_failing_status() {
     let strict = run(bin().args(["score", "--strict"]).arg(world("queries.txt")));
     assert_eq!(strict.status.code(), Some(3));
     assert!(
-        text(&strict.stderr).contains("2 of 30 lines are errors"),
+        text(&strict.stderr).contains("2 of 32 lines are errors"),
         "{}",
         text(&strict.stderr)
     );
     // Every row is still written.
-    assert_eq!(text(&strict.stdout).lines().count(), 31);
+    assert_eq!(text(&strict.stdout).lines().count(), 33);
 }
 
 fn build_world(dir: &Path) -> PathBuf {
@@ -88,6 +88,11 @@ fn build_world(dir: &Path) -> PathBuf {
             "--routing"
         } else if name.starts_with("country") {
             "--geo"
+        } else if name.starts_with("ripe")
+            || name.starts_with("arin")
+            || name.starts_with("delegated")
+        {
+            "--whois"
         } else {
             "--abuse"
         };
@@ -119,7 +124,8 @@ fn build_then_score_and_inspect() {
     let inspect = run(bin().arg("inspect").arg(&snap));
     let t = text(&inspect.stdout);
     assert!(inspect.status.success());
-    assert!(t.contains("format      version 1"), "{t}");
+    assert!(t.contains("format      version 2"), "{t}");
+    assert!(t.contains("registry    "), "{t}");
     assert!(t.contains("firehol_abusers.netset"), "{t}");
     assert!(t.contains("2026-11-11T06:10:00Z"), "{t}");
     let json = run(bin().args(["inspect", "--json"]).arg(&snap));
@@ -128,7 +134,8 @@ fn build_then_score_and_inspect() {
         v["sources"].as_array().unwrap().len(),
         bphscore::world::FILES.len()
     );
-    assert_eq!(v["format_version"], 1);
+    assert_eq!(v["format_version"], 2);
+    assert_eq!(v["counts"]["whois_blocks"].as_u64().unwrap(), 9);
 }
 
 #[test]
@@ -252,4 +259,82 @@ fn unknown_model_feature_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(1));
     let e = text(&out.stderr);
     assert!(e.contains("m.json: unknown feature \"ip_listd\""), "{e}");
+}
+
+#[test]
+fn entity_links_the_rebrand_and_says_why() {
+    let out = run(bin().args(["entity", "AS64505"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(t.contains("holding a listed AS"), "{t}");
+    assert!(t.contains("AS64502") && t.contains("EXAMPLE-BPH"), "{t}");
+    assert!(
+        t.contains("ORG-NB1-TEST") && t.contains("ORG-EB1-TEST"),
+        "{t}"
+    );
+    assert!(t.contains("same maintainer (EXAMPLE-BPH-MNT)"), "{t}");
+    assert!(
+        t.contains("same abuse mailbox (abuse@bph-example.example)"),
+        "{t}"
+    );
+    assert!(t.contains("same opaque id (ripencc:opq-bph)"), "{t}");
+    // By org handle and by prefix: the same entity.
+    let by_org = run(bin().args(["entity", "org-eb1-test"]));
+    assert_eq!(by_org.stdout, out.stdout);
+    let by_prefix = run(bin().args(["entity", "198.18.16.0/24"]));
+    assert_eq!(by_prefix.stdout, out.stdout);
+    // The provider is an entity of its own.
+    let provider = run(bin().args(["entity", "AS64503"]));
+    let p = text(&provider.stdout);
+    assert!(
+        p.contains("ORG-EH1-TEST") && !p.contains("ORG-EB1-TEST"),
+        "{p}"
+    );
+    let none = run(bin().args(["entity", "AS64511"]));
+    assert_eq!(none.status.code(), Some(2));
+    assert!(text(&none.stderr).contains("no registration found"));
+}
+
+#[test]
+fn whois_build_skip_bad_counts_and_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("ripe.db.inetnum");
+    std::fs::write(
+        &dump,
+        "inetnum: 198.51.100.0 - 198.51.100.255\nnetname: A\nstatus: ALLOCATED PA\n\n\
+         inetnum: 198.51.100.0 - oops\nstatus: ASSIGNED PA\n\n\
+         inetnum: 198.51.100.128 - 198.51.100.191\nstatus: ASSIGNED PA\n",
+    )
+    .unwrap();
+    let strict = run(bin()
+        .args(["build", "--whois"])
+        .arg(&dump)
+        .arg("-o")
+        .arg(dir.path().join("a.bph")));
+    assert!(!strict.status.success());
+    assert!(
+        text(&strict.stderr).contains("ripe.db.inetnum:5: invalid inetnum \"198.51.100.0 - oops\""),
+        "{}",
+        text(&strict.stderr)
+    );
+    let out_path = dir.path().join("b.bph");
+    let lax = run(bin()
+        .args(["build", "--skip-bad", "--whois"])
+        .arg(&dump)
+        .arg("-o")
+        .arg(&out_path));
+    assert!(lax.status.success(), "{}", text(&lax.stderr));
+    let e = text(&lax.stderr);
+    assert!(
+        e.contains("read ripe.db.inetnum (rpsl, whois): 2 records"),
+        "{e}"
+    );
+    assert!(e.contains("1 bad record(s) SKIPPED"), "{e}");
+    assert!(e.contains("skipped 1 bad record(s) in total"), "{e}");
+    let inspect = run(bin().arg("inspect").arg(&out_path));
+    let t = text(&inspect.stdout);
+    assert!(
+        t.contains("registry    2 blocks, 0 organisations, 0 links, 1 bad record(s) skipped"),
+        "{t}"
+    );
 }

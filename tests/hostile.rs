@@ -288,7 +288,7 @@ fn every_truncation_is_refused() {
 
 #[test]
 fn newer_format_version_is_refused_with_an_upgrade_hint() {
-    for version in [2u32, 7, u32::MAX] {
+    for version in [1u32, 3, 7, u32::MAX] {
         let mut b = world_bytes().to_vec();
         b[8..12].copy_from_slice(&version.to_le_bytes());
         // With the checksum recomputed too: the version is checked first.
@@ -320,11 +320,11 @@ fn newer_format_version_is_refused_with_an_upgrade_hint() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("newer.bph");
     let mut b = world_bytes().to_vec();
-    b[8..12].copy_from_slice(&2u32.to_le_bytes());
+    b[8..12].copy_from_slice(&3u32.to_le_bytes());
     std::fs::write(&path, &b).unwrap();
     let err = Snapshot::open(&path).unwrap_err();
     assert!(
-        matches!(err, Error::UnsupportedVersion { found: 2, .. }),
+        matches!(err, Error::UnsupportedVersion { found: 3, .. }),
         "{err:?}"
     );
     assert!(err.to_string().contains("newer.bph"), "{err}");
@@ -891,4 +891,143 @@ fn a_failing_reader_ends_the_source() {
         .unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "{err:?}");
     assert!(out.len() < 4096, "{} bytes of output", out.len());
+}
+
+// ---- registry data (RPSL, ARIN, delegated statistics) ----
+
+fn add_hostile(
+    builder: &mut SnapshotBuilder,
+    name: &str,
+) -> Result<bphscore::source::SourceInfo, Error> {
+    builder.add_reader(name, None, &hostile(name)[..]).cloned()
+}
+
+#[test]
+fn rpsl_continuation_before_attribute_names_its_line() {
+    let name = "rpsl-continuation-before-attribute.db";
+    // The format cannot be told from a continuation line: it must be named.
+    let err = add_hostile(&mut SnapshotBuilder::new(), name).unwrap_err();
+    assert!(matches!(err, Error::UnknownFormat { .. }), "{err:?}");
+    let err = SnapshotBuilder::new()
+        .add_reader(name, Some(Format::Rpsl), &hostile(name)[..])
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "rpsl-continuation-before-attribute.db:3: continuation line with no attribute to continue"
+    );
+    let mut lenient = SnapshotBuilder::new().lenient(true);
+    let info = lenient
+        .add_reader(name, Some(Format::Rpsl), &hostile(name)[..])
+        .cloned()
+        .unwrap();
+    // The orphan object is skipped whole; the good one is kept.
+    assert_eq!((info.records, info.skipped), (1, 1));
+    assert_eq!(lenient.build().unwrap().counts().whois_blocks, 1);
+}
+
+#[test]
+fn rpsl_unterminated_continuation_hits_the_object_limit() {
+    let limits = bphscore::source::Limits::default().max_object_len(4096);
+    for lenient in [false, true] {
+        let mut b = SnapshotBuilder::new().limits(limits).lenient(lenient);
+        let err = add_hostile(&mut b, "rpsl-unterminated-continuation.db").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Limit {
+                    what: "object size",
+                    limit: 4096,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .starts_with("rpsl-unterminated-continuation.db:"),
+            "{err}"
+        );
+    }
+    // Within the default limit the 400 continuation lines make one value.
+    let mut b = SnapshotBuilder::new();
+    let info = add_hostile(&mut b, "rpsl-unterminated-continuation.db").unwrap();
+    assert_eq!(info.records, 2);
+}
+
+#[test]
+fn rpsl_attribute_without_colon_is_skipped_only_when_asked() {
+    let err = add_hostile(
+        &mut SnapshotBuilder::new(),
+        "rpsl-attribute-without-colon.db",
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "rpsl-attribute-without-colon.db:2: expected \"attribute: value\", found \"netname         NO-COLON\""
+    );
+    let mut b = SnapshotBuilder::new().lenient(true);
+    let info = add_hostile(&mut b, "rpsl-attribute-without-colon.db").unwrap();
+    assert_eq!((info.records, info.skipped), (1, 1));
+}
+
+#[test]
+fn rpsl_overlapping_blocks_build_a_valid_hierarchy() {
+    let mut b = SnapshotBuilder::new();
+    add_hostile(&mut b, "rpsl-overlapping-blocks.db").unwrap();
+    let snap = b.build().unwrap();
+    assert_eq!(snap.counts().whois_blocks, 7);
+    // Reopening validates every parent (before its child, containing it).
+    let snap = Snapshot::from_bytes(snap.as_bytes().to_vec()).unwrap();
+    let d = bphscore::Detector::new(snap, bphscore::Model::default_model());
+    for q in [
+        "198.51.100.150",
+        "198.51.100.250",
+        "198.51.100.0/24",
+        "2001:db8::",
+        "10.0.0.1",
+    ] {
+        let s = d.score(&q.parse().unwrap());
+        assert!(s.probability.is_finite(), "{q}");
+    }
+    let e = bphscore::entity::lookup(d.snapshot(), "198.51.100.150")
+        .unwrap()
+        .unwrap();
+    assert_eq!(e.orgs[0].handle, "ORG-D");
+}
+
+#[test]
+fn arin_netrange_reversed_is_an_error_naming_its_line() {
+    let err = add_hostile(&mut SnapshotBuilder::new(), "arin-netrange-reversed.txt").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "arin-netrange-reversed.txt:3: NetRange \"198.51.100.255 - 198.51.100.0\" is reversed or mixes families"
+    );
+    let mut b = SnapshotBuilder::new().lenient(true);
+    let info = add_hostile(&mut b, "arin-netrange-reversed.txt").unwrap();
+    assert_eq!(info.format.name(), "arin-whois");
+    assert_eq!((info.records, info.skipped), (1, 1));
+}
+
+#[test]
+fn delegated_bad_date_is_an_error_naming_its_line() {
+    let err = add_hostile(&mut SnapshotBuilder::new(), "delegated-bad-date.txt").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "delegated-bad-date.txt:2: invalid date \"20261399\" (expected YYYYMMDD)"
+    );
+    let mut b = SnapshotBuilder::new().lenient(true);
+    let info = add_hostile(&mut b, "delegated-bad-date.txt").unwrap();
+    assert_eq!(info.format.name(), "delegated");
+    assert_eq!((info.records, info.skipped), (1, 1));
+    assert_eq!(info.date, Some(1_793_491_200));
+}
+
+#[test]
+fn rpsl_truncated_gzip_is_an_error_never_a_short_source() {
+    for lenient in [false, true] {
+        let mut b = SnapshotBuilder::new().lenient(lenient);
+        let err = add_hostile(&mut b, "rpsl-truncated.db.gz").unwrap_err();
+        assert!(matches!(err, Error::Io { .. }), "{err:?}");
+        assert!(err.to_string().contains("rpsl-truncated.db.gz"), "{err}");
+    }
 }

@@ -330,3 +330,150 @@ fn gzip_sources_are_read_and_hashed_compressed() {
         plain.iter().filter(|&&c| c == b'\n').count() as u64
     );
 }
+
+// ---- registry data: the reseller block, its provider, the rebrand ----
+
+use bphscore::features::Feature;
+
+/// The default world without its registry sources.
+fn world_without_whois() -> Detector {
+    let mut b = SnapshotBuilder::new().build_time(bphscore::world::BUILD_TIME);
+    for (name, bytes) in bphscore::world::FILES {
+        if !(name.starts_with("ripe") || name.starts_with("arin") || name.starts_with("delegated"))
+        {
+            b.add_reader(name, None, *bytes).unwrap();
+        }
+    }
+    Detector::new(b.build().unwrap(), Model::default_model())
+}
+
+#[test]
+fn reseller_block_is_classed_by_its_registration_with_whois_reasons() {
+    let d = Detector::default_world().unwrap();
+    let s = d.score(&"198.18.200.200".parse().unwrap());
+    assert_eq!(s.class, Class::BphReseller);
+    let f = |x: Feature| s.features.get(x);
+    assert_eq!(f(Feature::WhoisReassignedOtherOrg), 1.0);
+    assert_eq!(f(Feature::WhoisDepth), 1.0);
+    assert_eq!(f(Feature::WhoisCountryMismatch), 1.0);
+    assert_eq!(f(Feature::WhoisNoAbuseContact), 1.0);
+    // The reseller also holds a reassigned block in AS64501's ARIN space.
+    assert_eq!(f(Feature::WhoisOrgProviders), 2.0);
+    // Registered 2026-08-03, 101 days before the data date 2026-11-12.
+    assert!((f(Feature::WhoisBlockYoung) - (1.0 - 101.0 / 730.0)).abs() < 0.01);
+    assert!(f(Feature::WhoisRecentlyModified) > 0.8);
+    let whois: Vec<_> = s
+        .reasons
+        .iter()
+        .filter(|r| r.feature.name().starts_with("whois_"))
+        .collect();
+    assert!(whois.len() >= 2, "{:?}", s.reasons);
+    assert_eq!(whois[0].feature, Feature::WhoisReassignedOtherOrg);
+    let src = whois[0].source.expect("a WHOIS reason names its source");
+    assert_eq!(src.name, "ripe-20261101.db");
+    assert!(
+        whois[0]
+            .explain()
+            .contains("sub-allocated or reassigned to another organisation")
+    );
+    // Without the registry data the unlisted address scores far lower.
+    let plain = world_without_whois();
+    let before = plain.score(&"198.18.200.200".parse().unwrap());
+    assert!(
+        s.probability > before.probability + 0.1,
+        "{} {}",
+        s.probability,
+        before.probability
+    );
+    // The prefix, too, carries WHOIS reasons.
+    let p = d.score(&"198.18.200.0/24".parse().unwrap());
+    assert_eq!(p.class, Class::BphReseller);
+    assert!(
+        p.reasons
+            .iter()
+            .any(|r| r.feature == Feature::WhoisReassignedOtherOrg)
+    );
+}
+
+#[test]
+fn provider_of_the_reseller_stays_legitimate() {
+    let d = Detector::default_world().unwrap();
+    for q in [
+        "198.18.130.5",
+        "AS64503",
+        "198.18.128.0/17",
+        "2001:db8:400::1",
+    ] {
+        let s = d.score(&q.parse().unwrap());
+        assert!(
+            matches!(s.class, Class::Clean | Class::AbusedLegitimate),
+            "{q}: {:?}",
+            s.class
+        );
+    }
+    // Its customer assignment without an org of its own is the provider's:
+    // not another organisation, and the allocation's abuse contact applies.
+    let s = d.score(&"198.18.130.5".parse().unwrap());
+    assert_eq!(s.features.get(Feature::WhoisReassignedOtherOrg), 0.0);
+    assert_eq!(s.features.get(Feature::WhoisNoAbuseContact), 0.0);
+    assert_eq!(s.features.get(Feature::WhoisDepth), 1.0);
+    assert_eq!(
+        d.score_asn(Asn::new(64503))
+            .features
+            .get(Feature::EntityLinkedListed),
+        0.0
+    );
+}
+
+#[test]
+fn rebrand_is_linked_and_inherits_discounted_evidence() {
+    let d = Detector::default_world().unwrap();
+    let e = bphscore::entity::lookup(d.snapshot(), "AS64505")
+        .unwrap()
+        .unwrap();
+    let asns: Vec<u32> = e.ases.iter().map(|a| a.asn.get()).collect();
+    assert_eq!(asns, [64502, 64505]);
+    assert!(e.listed);
+    let reasons: Vec<_> = e.links.iter().map(|l| l.reason).collect();
+    use bphscore::features::LinkReason;
+    for r in [
+        LinkReason::Maintainer,
+        LinkReason::AbuseMailbox,
+        LinkReason::OpaqueId,
+    ] {
+        assert!(reasons.contains(&r), "{reasons:?}");
+    }
+    let s = d.score_asn(Asn::new(64505));
+    assert_eq!(
+        s.features.get(Feature::EntityLinkedListed),
+        bphscore::features::ENTITY_LINK_DISCOUNT
+    );
+    assert_eq!(s.reasons[0].feature, Feature::EntityLinkedListed);
+    assert_eq!(s.as_name, Some("EXAMPLE-NEWBRAND"));
+    // The listed AS itself carries its own evidence, not the inherited one.
+    assert_eq!(
+        d.score_asn(Asn::new(64502))
+            .features
+            .get(Feature::EntityLinkedListed),
+        0.0
+    );
+    // The rebrand's block was transferred (delegated stats after creation).
+    let b = d.score(&"198.18.16.9".parse().unwrap());
+    assert_eq!(b.features.get(Feature::WhoisRecentTransfer), 1.0);
+    let transfer = b
+        .reasons
+        .iter()
+        .find(|r| r.feature == Feature::WhoisRecentTransfer)
+        .unwrap();
+    assert_eq!(
+        transfer.source.unwrap().name,
+        "delegated-ripencc-extended-20261101"
+    );
+    // Inheriting evidence raises it above an unlinked AS of its size.
+    assert!(s.probability > d.score_asn(Asn::new(65536)).probability);
+    // Without the registry data nothing links it.
+    let plain_world = world_without_whois();
+    let plain = plain_world.score_asn(Asn::new(64505));
+    assert_eq!(plain.features.get(Feature::EntityLinkedListed), 0.0);
+    assert!(plain.probability < s.probability);
+}

@@ -33,6 +33,8 @@ enum Command {
     /// Score addresses with live DNS evidence (reverse DNS, DNSBL, origin AS) beside.
     #[cfg(feature = "dns")]
     Live(LiveArgs),
+    /// Show the organisations, ASes and blocks linked to an AS, an org handle or a prefix, and why.
+    Entity(EntityArgs),
 }
 
 #[derive(Args)]
@@ -49,11 +51,14 @@ struct BuildArgs {
     /// Every good copy in a folder kept by `bphscore update`, by its kind.
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
+    /// Registry source: RPSL dump, ARIN bulk WHOIS, delegated-extended stats (repeatable).
+    #[arg(long, value_name = "[FORMAT:]FILE")]
+    whois: Vec<SourceSpec>,
     /// The snapshot file to write.
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
     /// Skip bad records (counted per source) instead of failing.
-    #[arg(long)]
+    #[arg(long, alias = "skip-bad")]
     lenient: bool,
     /// Build time to record (unix seconds; default: now, or SOURCE_DATE_EPOCH).
     #[arg(long, value_name = "UNIX_SECONDS")]
@@ -92,6 +97,16 @@ struct ScoreArgs {
     /// Exit with status 3 when any input line is an error row.
     #[arg(long)]
     strict: bool,
+}
+
+#[derive(Args)]
+struct EntityArgs {
+    /// An AS (AS64505), an organisation handle (ORG-NB1-TEST), an address or a prefix.
+    #[arg(value_name = "ASN|ORG|PREFIX")]
+    query: String,
+    /// Snapshot file (default: the embedded default world).
+    #[arg(long, value_name = "FILE")]
+    snapshot: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -200,6 +215,7 @@ fn main() -> ExitCode {
         Command::Update(args) => update(args),
         #[cfg(feature = "dns")]
         Command::Live(args) => live(args),
+        Command::Entity(args) => entity(args),
     };
     match result {
         Ok(code) => code,
@@ -233,7 +249,7 @@ fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
     if let Some(t) = args.build_time {
         builder = builder.build_time(t);
     }
-    let groups: [(&str, &[SourceSpec], &[SourceKind]); 3] = [
+    let groups: [(&str, &[SourceSpec], &[SourceKind]); 4] = [
         ("--routing", &args.routing, &[SourceKind::Routing]),
         ("--geo", &args.geo, &[SourceKind::Geo]),
         (
@@ -241,12 +257,14 @@ fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
             &args.abuse,
             &[SourceKind::Blocklist, SourceKind::Drop, SourceKind::AsnDrop],
         ),
+        ("--whois", &args.whois, &[SourceKind::Whois]),
     ];
     if groups.iter().all(|g| g.1.is_empty()) {
         return Err(Error::Build {
-            message: "no sources given; use --routing, --geo and --abuse".to_owned(),
+            message: "no sources given; use --routing, --geo, --abuse and --whois".to_owned(),
         });
     }
+    let mut skipped = 0u64;
     for (flag, specs, kinds) in groups {
         for spec in specs {
             let info = add_with_progress(&mut builder, spec, args.quiet)?;
@@ -260,10 +278,14 @@ fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
                     ),
                 });
             }
+            skipped += info.skipped;
             if !args.quiet {
                 report(&info);
             }
         }
+    }
+    if skipped > 0 {
+        eprintln!("skipped {skipped} bad record(s) in total (--skip-bad)");
     }
     let snapshot = builder.build()?;
     snapshot.write(&args.output)?;
@@ -389,6 +411,23 @@ fn run(
     }
 }
 
+fn entity(args: EntityArgs) -> Result<ExitCode, Error> {
+    let found = match &args.snapshot {
+        Some(path) => bphscore::entity::lookup(&Snapshot::open(path)?, &args.query)?,
+        None => bphscore::entity::lookup(&bphscore::world::snapshot()?, &args.query)?,
+    };
+    match found {
+        Some(e) => {
+            print!("{e}");
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            eprintln!("bphscore: no registration found for {:?}", args.query);
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
 fn inspect(args: InspectArgs) -> Result<ExitCode, Error> {
     match &args.snapshot {
         Some(path) => print_inspect(
@@ -454,6 +493,15 @@ fn print_inspect<S: AsRef<[u8]>>(
         out,
         "counts      {} routes, {} ASes, {} IPv4 intervals, {} IPv6 intervals, {} cells",
         c.routes, c.ases, c.v4_intervals, c.v6_intervals, c.cells
+    )
+    .map_err(w)?;
+    writeln!(
+        out,
+        "registry    {} blocks, {} organisations, {} links, {} bad record(s) skipped",
+        c.whois_blocks,
+        c.whois_orgs,
+        c.whois_links,
+        s.sources().iter().map(|x| x.skipped).sum::<u64>()
     )
     .map_err(w)?;
     writeln!(out, "sources").map_err(w)?;

@@ -13,6 +13,8 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
+use super::whois::{self, WhoisInputs, WhoisTables};
+
 /// No route.
 pub(crate) const NO_ROUTE: u32 = u32::MAX;
 /// No routing source.
@@ -26,6 +28,11 @@ pub(crate) const ROUTE_MULTI_ORIGIN: u8 = 1;
 pub(crate) const ROUTE_V6: u8 = 2;
 /// AS flag: on Spamhaus ASN-DROP.
 pub(crate) const AS_DROP: u16 = 1;
+/// AS flag: its registered holder is linked (same name, maintainer, abuse
+/// mailbox or opaque id) to the holder of a listed AS.
+pub(crate) const AS_LINKED_LISTED: u16 = 2;
+/// No registration block.
+pub(crate) const NO_BLOCK: u32 = u32::MAX;
 
 /// IPv6 space is counted in /48 blocks (the usual end-site assignment) so
 /// that densities compare with IPv4 address counts.
@@ -37,6 +44,8 @@ pub(crate) struct Cell {
     pub(crate) country: [u8; 2],
     /// Bit `i` set: abuse source number `i` lists these addresses.
     pub(crate) sources: u64,
+    /// The most specific registration block covering these addresses.
+    pub(crate) block: u32,
 }
 
 impl Cell {
@@ -44,6 +53,7 @@ impl Cell {
         route: NO_ROUTE,
         country: NO_COUNTRY,
         sources: 0,
+        block: NO_BLOCK,
     };
 }
 
@@ -63,7 +73,7 @@ pub(crate) struct Route {
     pub(crate) dropped: u64,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct AsEntry {
     pub(crate) asn: u32,
     pub(crate) name: String,
@@ -77,6 +87,8 @@ pub(crate) struct AsEntry {
     pub(crate) dropped_v4: u64,
     pub(crate) dropped_v6: u64,
     pub(crate) sources: u64,
+    /// The registered holder (index in the WHOIS organisations), or `NO_BLOCK`.
+    pub(crate) whois_org: u32,
 }
 
 /// Inputs to the compiler, as collected from the sources.
@@ -91,6 +103,8 @@ pub(crate) struct Inputs {
     pub(crate) drop_bits: u64,
     /// Bits of abuse sources that are blocklists of addresses.
     pub(crate) list_bits: u64,
+    /// Registry records.
+    pub(crate) whois: WhoisInputs,
 }
 
 /// (asn, name, country, abuse source bit)
@@ -115,6 +129,27 @@ pub(crate) struct Tables {
     pub(crate) cells: Vec<Cell>,
     pub(crate) routes: Vec<Route>,
     pub(crate) ases: Vec<AsEntry>,
+    pub(crate) whois: WhoisTables,
+}
+
+impl Default for AsEntry {
+    fn default() -> Self {
+        AsEntry {
+            asn: 0,
+            name: String::new(),
+            country: NO_COUNTRY,
+            flags: 0,
+            routing_source: NO_SOURCE,
+            announced_v4: 0,
+            announced_v6: 0,
+            listed_v4: 0,
+            listed_v6: 0,
+            dropped_v4: 0,
+            dropped_v6: 0,
+            sources: 0,
+            whois_org: NO_BLOCK,
+        }
+    }
 }
 
 struct Cells {
@@ -141,10 +176,12 @@ fn sweep(
     routes: &[(u128, u128, u32)],
     geo: &[(u128, u128, [u8; 2])],
     listings: &[(u128, u128, u8)],
+    blocks: &[whois::Block],
+    block_base: u32,
     cells: &mut Cells,
 ) -> Vec<(u128, u32)> {
     let mut bounds: Vec<u128> =
-        Vec::with_capacity(2 * (routes.len() + geo.len() + listings.len()) + 1);
+        Vec::with_capacity(2 * (routes.len() + geo.len() + listings.len() + blocks.len()) + 1);
     bounds.push(0);
     let mut push_range = |s: u128, e: u128| {
         bounds.push(s);
@@ -155,6 +192,7 @@ fn sweep(
     routes.iter().for_each(|r| push_range(r.0, r.1));
     geo.iter().for_each(|g| push_range(g.0, g.1));
     listings.iter().for_each(|l| push_range(l.0, l.1));
+    blocks.iter().for_each(|b| push_range(b.start, b.end));
     bounds.sort_unstable();
     bounds.dedup();
 
@@ -171,6 +209,9 @@ fn sweep(
         .collect();
     list_ends.sort_unstable();
 
+    // Blocks come sorted by start (compiled by `whois::compile`).
+    let mut block_heap: BinaryHeap<Reverse<(u128, u32, u128)>> = BinaryHeap::new();
+    let mut bi = 0usize;
     let mut route_heap: BinaryHeap<Reverse<(u128, u32, u128)>> = BinaryHeap::new();
     let mut geo_heap: BinaryHeap<Reverse<(u128, usize, u128)>> = BinaryHeap::new();
     let mut counters = [0u32; 64];
@@ -203,6 +244,18 @@ fn sweep(
                 break;
             }
         }
+        while bi < blocks.len() && blocks[bi].start == b {
+            let (s, e) = (blocks[bi].start, blocks[bi].end);
+            block_heap.push(Reverse((e - s, block_base + bi as u32, e)));
+            bi += 1;
+        }
+        while let Some(Reverse((_, _, e))) = block_heap.peek() {
+            if *e < b {
+                block_heap.pop();
+            } else {
+                break;
+            }
+        }
         while ei < list_ends.len() && list_ends[ei].0 == b {
             let bit = list_ends[ei].1 as usize;
             counters[bit] -= 1;
@@ -225,6 +278,9 @@ fn sweep(
                 .peek()
                 .map_or(NO_COUNTRY, |Reverse((_, i, _))| geo[*i].2),
             sources: mask,
+            block: block_heap
+                .peek()
+                .map_or(NO_BLOCK, |Reverse((_, idx, _))| *idx),
         };
         let id = cells.intern(cell);
         if out.last().map(|&(_, c)| c) != Some(id) {
@@ -250,7 +306,8 @@ fn units(v6: bool, s: u128, e: u128, last: &mut u128) -> u64 {
     }
 }
 
-pub(crate) fn compile(inputs: Inputs) -> Tables {
+pub(crate) fn compile(mut inputs: Inputs) -> Tables {
+    let mut whois = whois::compile(std::mem::take(&mut inputs.whois));
     let mut cells = Cells {
         cells: Vec::new(),
         index: HashMap::new(),
@@ -340,7 +397,24 @@ pub(crate) fn compile(inputs: Inputs) -> Tables {
             .filter(|l| l.0 == v6)
             .map(|l| (l.1, l.2, l.3))
             .collect();
-        let partition = sweep(max, &fam_routes, &fam_geo, &fam_list, &mut cells);
+        // Blocks are sorted IPv4 first: each family is one slice.
+        let split = whois
+            .blocks
+            .partition_point(|b| b.flags & whois::BLOCK_V6 == 0);
+        let (fam_blocks, base) = if v6 {
+            (&whois.blocks[split..], split as u32)
+        } else {
+            (&whois.blocks[..split], 0)
+        };
+        let partition = sweep(
+            max,
+            &fam_routes,
+            &fam_geo,
+            &fam_list,
+            fam_blocks,
+            base,
+            &mut cells,
+        );
 
         // Per-route own space, listed space and DROP space.
         let mut last_size = vec![0u128; routes.len()];
@@ -406,9 +480,38 @@ pub(crate) fn compile(inputs: Inputs) -> Tables {
             .or_else(|| asn_drop_country.get(&a.asn).copied())
             .unwrap_or(NO_COUNTRY);
     }
+    // Evidence follows an AS's holder across rebrands: ASes whose holder is
+    // linked to the holder of a listed AS are flagged.
+    let listed: HashMap<u32, bool> = ases
+        .iter()
+        .map(|a| {
+            let ann = a.announced_v4 as f64 + 256.0 * a.announced_v6 as f64;
+            let dropped = a.dropped_v4 as f64 + 256.0 * a.dropped_v6 as f64;
+            (
+                a.asn,
+                a.flags & AS_DROP != 0 || (ann > 0.0 && dropped / ann >= 0.5),
+            )
+        })
+        .collect();
+    let linked = whois::mark_listed(&mut whois, |asn| listed.get(&asn).copied().unwrap_or(false));
+    for a in &mut ases {
+        if let Ok(i) = whois.ases.binary_search_by_key(&a.asn, |w| w.asn) {
+            a.whois_org = whois.ases[i].org;
+            // Routing sources without AS names: the registered `as-name`.
+            if a.name.is_empty() && whois.ases[i].name != whois::NONE {
+                a.name = whois.strings.at(whois.ases[i].name).to_owned();
+            }
+        }
+    }
+    for (asn, _) in linked {
+        if let Some(&i) = as_index.get(&asn) {
+            ases[i as usize].flags |= AS_LINKED_LISTED;
+        }
+    }
     tables.cells = cells.cells;
     tables.routes = routes;
     tables.ases = ases;
+    tables.whois = whois;
     tables
 }
 

@@ -14,6 +14,17 @@
 //! | `prefix_abuse_density` | block | blocklisted / announced addresses of the matched routed prefix (more-specific routes are counted apart; IPv6 in /48 blocks) |
 //! | `prefix_in_drop` | block | 1 when the address is inside a Spamhaus DROP network |
 //! | `ip_listed` | block | the number of blocklists that list the address |
+//! | `whois_reassigned_other_org` | block | 1 when the most specific registration is sub-allocated or (re)assigned by a provider to another entity than the provider (RPSL `SUB-ALLOCATED PA`/`ASSIGNED PA`, ARIN `Reallocated`/`Reassigned`) |
+//! | `whois_depth` | block | depth of the most specific registration in the hierarchy (0: allocation from the registry) |
+//! | `whois_block_log2_size` | block | log2(1 + addresses) of the most specific registration (IPv6 in /48 units) |
+//! | `whois_block_young` | block | max(0, 1 − age / 2 years) of the registration, age from `created` to the snapshot's data date (0 when either is unknown) |
+//! | `whois_recently_modified` | block | max(0, 1 − days since `last-modified` / 180) when the block was modified after its creation day (churn) |
+//! | `whois_country_mismatch` | block | 1 when the registration's country differs from its top allocation's (customer vs provider country) |
+//! | `whois_no_abuse_contact` | block | 1 when neither the registration nor its holder org names an abuse contact |
+//! | `whois_org_providers` | block | for a customer block: the number of distinct providers its holder entity has customer blocks with |
+//! | `whois_abuse_shared_listed` | block | 1 when the registration's abuse mailbox is also that of an entity holding a listed AS |
+//! | `whois_recent_transfer` | block | 1 when the registry's delegated statistics date the block after its creation (a transfer) |
+//! | `entity_linked_listed` | AS | 0.5 when the AS's holder is linked (same normalised name, maintainer, abuse mailbox or opaque id) to the holder of an AS on ASN-DROP or with most of its space on DROP; 0.5 is the discount on evidence inherited through a link rather than observed |
 //!
 //! Normalising abuse by announced space is what separates a bulletproof
 //! host from a large cloud: the cloud has more listed addresses, but a far
@@ -25,6 +36,14 @@
 //! its announced space.
 
 pub(crate) mod compile;
+pub(crate) mod whois;
+
+pub use whois::{LinkReason, MAX_LINK_FANOUT, normalise_org_name};
+
+/// The value of [`Feature::EntityLinkedListed`] for a linked AS: evidence
+/// inherited through an entity link counts half as much as evidence
+/// observed on the AS itself.
+pub const ENTITY_LINK_DISCOUNT: f64 = 0.5;
 
 use std::fmt;
 
@@ -71,10 +90,32 @@ pub enum Feature {
     PrefixInDrop,
     /// Number of blocklists listing the address.
     IpListed,
+    /// The registration is delegated by a provider to another entity.
+    WhoisReassignedOtherOrg,
+    /// Depth of the registration in the hierarchy.
+    WhoisDepth,
+    /// log2 of the registration's size.
+    WhoisBlockLog2Size,
+    /// How recently the registration was created (1: today, 0: two years or more).
+    WhoisBlockYoung,
+    /// How recently the registration was modified after its creation.
+    WhoisRecentlyModified,
+    /// The registration's country differs from its top allocation's.
+    WhoisCountryMismatch,
+    /// No abuse contact on the registration or its holder.
+    WhoisNoAbuseContact,
+    /// Distinct providers of the holder entity's customer blocks.
+    WhoisOrgProviders,
+    /// The abuse mailbox is shared with an entity holding a listed AS.
+    WhoisAbuseSharedListed,
+    /// Delegated statistics date the block after its creation.
+    WhoisRecentTransfer,
+    /// The AS's holder is linked to the holder of a listed AS (discounted).
+    EntityLinkedListed,
 }
 
 /// The number of features in the schema.
-pub const FEATURE_COUNT: usize = 7;
+pub const FEATURE_COUNT: usize = 18;
 
 impl Feature {
     /// Every feature, in schema order.
@@ -86,6 +127,17 @@ impl Feature {
         Feature::PrefixAbuseDensity,
         Feature::PrefixInDrop,
         Feature::IpListed,
+        Feature::WhoisReassignedOtherOrg,
+        Feature::WhoisDepth,
+        Feature::WhoisBlockLog2Size,
+        Feature::WhoisBlockYoung,
+        Feature::WhoisRecentlyModified,
+        Feature::WhoisCountryMismatch,
+        Feature::WhoisNoAbuseContact,
+        Feature::WhoisOrgProviders,
+        Feature::WhoisAbuseSharedListed,
+        Feature::WhoisRecentTransfer,
+        Feature::EntityLinkedListed,
     ];
 
     /// The position of the feature in the schema.
@@ -108,6 +160,17 @@ impl Feature {
             Feature::PrefixAbuseDensity => "prefix_abuse_density",
             Feature::PrefixInDrop => "prefix_in_drop",
             Feature::IpListed => "ip_listed",
+            Feature::WhoisReassignedOtherOrg => "whois_reassigned_other_org",
+            Feature::WhoisDepth => "whois_depth",
+            Feature::WhoisBlockLog2Size => "whois_block_log2_size",
+            Feature::WhoisBlockYoung => "whois_block_young",
+            Feature::WhoisRecentlyModified => "whois_recently_modified",
+            Feature::WhoisCountryMismatch => "whois_country_mismatch",
+            Feature::WhoisNoAbuseContact => "whois_no_abuse_contact",
+            Feature::WhoisOrgProviders => "whois_org_providers",
+            Feature::WhoisAbuseSharedListed => "whois_abuse_shared_listed",
+            Feature::WhoisRecentTransfer => "whois_recent_transfer",
+            Feature::EntityLinkedListed => "entity_linked_listed",
         }
     }
 
@@ -117,8 +180,21 @@ impl Feature {
             Feature::AsAbuseDensity
             | Feature::AsDropShare
             | Feature::AsnDrop
-            | Feature::AsLog2Announced => Scope::As,
-            Feature::PrefixAbuseDensity | Feature::PrefixInDrop | Feature::IpListed => Scope::Block,
+            | Feature::AsLog2Announced
+            | Feature::EntityLinkedListed => Scope::As,
+            Feature::PrefixAbuseDensity
+            | Feature::PrefixInDrop
+            | Feature::IpListed
+            | Feature::WhoisReassignedOtherOrg
+            | Feature::WhoisDepth
+            | Feature::WhoisBlockLog2Size
+            | Feature::WhoisBlockYoung
+            | Feature::WhoisRecentlyModified
+            | Feature::WhoisCountryMismatch
+            | Feature::WhoisNoAbuseContact
+            | Feature::WhoisOrgProviders
+            | Feature::WhoisAbuseSharedListed
+            | Feature::WhoisRecentTransfer => Scope::Block,
         }
     }
 
@@ -163,6 +239,61 @@ impl Feature {
             Feature::IpListed => format!(
                 "{} of the addresses are blocklisted (mean {value:.4} lists per address)",
                 pct(value.min(1.0))
+            ),
+            Feature::WhoisReassignedOtherOrg if value >= 1.0 => {
+                "the block is sub-allocated or reassigned to another organisation than its provider"
+                    .to_owned()
+            }
+            Feature::WhoisReassignedOtherOrg => format!(
+                "{} of the space is sub-allocated or reassigned to other organisations",
+                pct(value)
+            ),
+            Feature::WhoisDepth => {
+                format!("the registration is {value:.1} levels below the registry's allocation")
+            }
+            Feature::WhoisBlockLog2Size => {
+                format!("the registered block holds about 2^{value:.1} addresses")
+            }
+            Feature::WhoisBlockYoung => format!(
+                "the registration is young (about {:.0} days old)",
+                (1.0 - value).max(0.0) * 730.0
+            ),
+            Feature::WhoisRecentlyModified => format!(
+                "the registration was modified recently (about {:.0} days ago)",
+                (1.0 - value).max(0.0) * 180.0
+            ),
+            Feature::WhoisCountryMismatch if value >= 1.0 => {
+                "the registration's country differs from its provider's".to_owned()
+            }
+            Feature::WhoisCountryMismatch => format!(
+                "{} of the space is registered in another country than its provider's",
+                pct(value)
+            ),
+            Feature::WhoisNoAbuseContact if value >= 1.0 => {
+                "no abuse contact on the registration or its holder".to_owned()
+            }
+            Feature::WhoisNoAbuseContact => {
+                format!("{} of the space has no abuse contact", pct(value))
+            }
+            Feature::WhoisOrgProviders => {
+                format!("the holder has customer blocks with {value:.1} distinct provider(s)")
+            }
+            Feature::WhoisAbuseSharedListed if value >= 1.0 => {
+                "the abuse mailbox is shared with the holder of a listed AS".to_owned()
+            }
+            Feature::WhoisAbuseSharedListed => format!(
+                "{} of the space shares an abuse mailbox with the holder of a listed AS",
+                pct(value)
+            ),
+            Feature::WhoisRecentTransfer if value >= 1.0 => {
+                "the registry dates the block after its registration (transferred)".to_owned()
+            }
+            Feature::WhoisRecentTransfer => {
+                format!("{} of the space was transferred", pct(value))
+            }
+            Feature::EntityLinkedListed => format!(
+                "the AS's holder is linked to the holder of a listed AS (evidence inherited at {:.0}%)",
+                value * 100.0
             ),
         }
     }

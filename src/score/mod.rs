@@ -7,6 +7,7 @@
 
 mod lookup;
 mod model;
+mod whois;
 
 use std::fmt;
 use std::net::IpAddr;
@@ -367,6 +368,14 @@ impl<S: AsRef<[u8]>> Detector<S> {
         );
         x.set(Feature::AsnDrop, if a.on_asn_drop() { 1.0 } else { 0.0 });
         x.set(Feature::AsLog2Announced, (1.0 + announced).log2());
+        x.set(
+            Feature::EntityLinkedListed,
+            if a.linked_listed() {
+                crate::features::ENTITY_LINK_DISCOUNT
+            } else {
+                0.0
+            },
+        );
     }
 
     #[inline]
@@ -388,6 +397,9 @@ impl<S: AsRef<[u8]>> Detector<S> {
             Feature::IpListed,
             f64::from((cell.sources & list).count_ones()),
         );
+        if cell.block != crate::features::compile::NO_BLOCK {
+            whois::block_features(&self.snapshot, cell.block, x);
+        }
     }
 
     /// Scores one address.
@@ -684,6 +696,8 @@ impl<S: AsRef<[u8]>> Detector<S> {
                     .routing_source
                     .and_then(|s| self.snapshot.source_at(s))
                     .map(|s| (s, 0)),
+                Feature::WhoisRecentTransfer => self.snapshot.whois_source(true),
+                _ => self.snapshot.whois_source(false),
             }
             .map_or((None, 0), |(s, n)| (Some(s), n));
             out.items[out.len] = Reason {

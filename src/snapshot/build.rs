@@ -222,6 +222,7 @@ impl SnapshotBuilder {
         self.inputs.geo.append(&mut staged.geo);
         self.inputs.listings.append(&mut staged.listings);
         self.inputs.asn_listings.append(&mut staged.asn_listings);
+        self.inputs.whois.append(std::mem::take(&mut staged.whois));
         self.sources.push(info);
         Ok(&self.sources[index])
     }
@@ -245,6 +246,7 @@ impl SnapshotBuilder {
         let tables = compile::compile(self.inputs);
         let meta_json = to_json(&meta)?;
         let bytes = write::encode(&tables, &meta_json, build_time);
+        drop(tables);
         Snapshot::with_name(bytes, "<built>")
     }
 }
@@ -301,5 +303,8 @@ fn stage(inputs: &mut Inputs, record: Record, source: u16, bit: Option<u8>) {
                     .push((asn.get(), as_name, country.map(|c| c.to_bytes()), bit));
             }
         }
+        // Registered origins are not announcements: kept out of routing.
+        Record::RouteObject { .. } => {}
+        other => inputs.whois.stage(other, source),
     }
 }

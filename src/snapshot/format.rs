@@ -1,10 +1,10 @@
-//! The on-disk layout of a snapshot (format version 1). All integers are
+//! The on-disk layout of a snapshot (format version 2). All integers are
 //! little-endian.
 //!
 //! ```text
 //! offset  size  field
 //!      0     8  magic "BPHSNAP\0"
-//!      8     4  format version (1)
+//!      8     4  format version (2)
 //!     12     4  header length (64)
 //!     16     8  build time, unix seconds (i64)
 //!     24     8  file length
@@ -21,10 +21,28 @@
 //! IPv4 and IPv6 partitions (`*_INDEX`: 65,537 u32 entry points by the top
 //! 16 bits; `*_STARTS`: interval starts; `*_CELLS`: their cells), `CELLS`,
 //! `ROUTES`, `ASES` (sorted by AS number) and `STRINGS` (AS names, UTF-8).
+//!
+//! Version 2 adds the registration data (WHOIS and delegated statistics):
+//!
+//! ```text
+//! CELLS         24×n  route u32, country [2], 0 [2], sources u64, block u32, 0 u32
+//! ASES          80×n  … as in version 1 up to offset 74; flags bit 2 = linked to a
+//!                     listed holder; 74: 0 u16; 76: WHOIS org index u32 (u32::MAX: none)
+//! WHOIS_BLOCKS  64×n  start u128, end u128, parent u32, org u32, created i64,
+//!                     last-modified i64 (i64::MIN: unknown), country [2], status u8,
+//!                     depth u8, flags u16, source u16; sorted by family, start, widest
+//!                     first; a parent always comes before its children
+//! WHOIS_ORGS    32×n  handle off u32, len u32, name off u32, len u32, entity u32 (index
+//!                     of the entity's first org), blocks u32, providers u32,
+//!                     country [2], flags u16
+//! WHOIS_ASES    16×n  asn u32, org u32, as-name off u32, len u32; sorted by asn
+//! WHOIS_LINKS   24×n  org a u32, org b u32, reason u8, 0 [3], key off u32, len u32, 0 u32
+//! WHOIS_STRINGS       UTF-8 text the records above point into (name off/len: u32::MAX/0 = none)
+//! ```
 
 pub(crate) const MAGIC: &[u8; 8] = b"BPHSNAP\0";
 pub(crate) const TRAILER_MAGIC: &[u8; 8] = b"BPHEND\0\0";
-pub(crate) const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 2;
 pub(crate) const HEADER_LEN: usize = 64;
 pub(crate) const TRAILER_LEN: usize = 16;
 pub(crate) const SECTION_ENTRY_LEN: usize = 24;
@@ -40,10 +58,19 @@ pub(crate) const SEC_CELLS: u32 = 8;
 pub(crate) const SEC_ROUTES: u32 = 9;
 pub(crate) const SEC_ASES: u32 = 10;
 pub(crate) const SEC_STRINGS: u32 = 11;
-pub(crate) const SECTION_COUNT: usize = 11;
+pub(crate) const SEC_WHOIS_BLOCKS: u32 = 12;
+pub(crate) const SEC_WHOIS_ORGS: u32 = 13;
+pub(crate) const SEC_WHOIS_ASES: u32 = 14;
+pub(crate) const SEC_WHOIS_LINKS: u32 = 15;
+pub(crate) const SEC_WHOIS_STRINGS: u32 = 16;
+pub(crate) const SECTION_COUNT: usize = 16;
 
 pub(crate) const INDEX_ENTRIES: usize = (1 << 16) + 1;
-pub(crate) const CELL_LEN: usize = 16;
+pub(crate) const CELL_LEN: usize = 24;
+pub(crate) const BLOCK_LEN: usize = 64;
+pub(crate) const ORG_LEN: usize = 32;
+pub(crate) const WHOIS_AS_LEN: usize = 16;
+pub(crate) const LINK_LEN: usize = 24;
 pub(crate) const ROUTE_LEN: usize = 80;
 pub(crate) const AS_LEN: usize = 80;
 

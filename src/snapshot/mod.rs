@@ -23,7 +23,10 @@ pub use build::{SnapshotBuilder, SourceSpec};
 use format::*;
 
 use crate::error::{Error, Result};
-use crate::features::compile::{AS_DROP, NO_ROUTE, NO_SOURCE, ROUTE_MULTI_ORIGIN, ROUTE_V6};
+use crate::features::compile::{
+    AS_DROP, AS_LINKED_LISTED, NO_BLOCK, NO_ROUTE, NO_SOURCE, ROUTE_MULTI_ORIGIN, ROUTE_V6,
+};
+use crate::features::whois::{BLOCK_FLAGS, BLOCK_V6};
 use crate::source::{SourceInfo, SourceKind};
 use crate::subject::{Asn, Country};
 
@@ -61,6 +64,12 @@ pub struct Counts {
     pub routes: usize,
     /// Autonomous systems.
     pub ases: usize,
+    /// Registration blocks (WHOIS and delegated statistics).
+    pub whois_blocks: usize,
+    /// Registered organisations (and AS holders without one).
+    pub whois_orgs: usize,
+    /// Links between organisations (entity resolution).
+    pub whois_links: usize,
 }
 
 /// A compiled snapshot over storage `S`: a `Vec<u8>`, a memory map, or any
@@ -107,6 +116,11 @@ pub struct Snapshot<S = Vec<u8>> {
     /// compact copy that `find_as` searches in a few cache lines instead of
     /// touching one 80-byte record per probe.
     asns: Vec<u32>,
+    /// The `WHOIS_STRINGS` section, checked as UTF-8 once on open.
+    whois_text: Box<str>,
+    /// (first WHOIS registration source, others) and (first delegated-stats
+    /// source, others), for the reasons of WHOIS features.
+    whois_sources: [Option<(usize, u32)>; 2],
 }
 
 impl<S> std::fmt::Debug for Snapshot<S> {
@@ -124,6 +138,41 @@ pub(crate) struct CellView {
     pub(crate) route: u32,
     pub(crate) country: [u8; 2],
     pub(crate) sources: u64,
+    pub(crate) block: u32,
+}
+
+/// A registration block as stored.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BlockView {
+    pub(crate) start: u128,
+    pub(crate) end: u128,
+    pub(crate) parent: u32,
+    pub(crate) org: u32,
+    pub(crate) created: i64,
+    pub(crate) modified: i64,
+    pub(crate) country: [u8; 2],
+    pub(crate) status: u8,
+    pub(crate) depth: u8,
+    pub(crate) flags: u16,
+    pub(crate) source: u16,
+}
+
+impl BlockView {
+    pub(crate) fn is_v6(&self) -> bool {
+        self.flags & BLOCK_V6 != 0
+    }
+}
+
+/// A registered organisation as stored.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OrgView<'a> {
+    pub(crate) handle: &'a str,
+    pub(crate) name: Option<&'a str>,
+    pub(crate) entity: u32,
+    pub(crate) blocks: u32,
+    pub(crate) providers: u32,
+    pub(crate) country: [u8; 2],
+    pub(crate) flags: u16,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -162,11 +211,16 @@ pub(crate) struct AsView<'a> {
     pub(crate) dropped_v6: u64,
     pub(crate) sources: u64,
     pub(crate) routing_source: u16,
+    pub(crate) whois_org: u32,
 }
 
 impl AsView<'_> {
     pub(crate) fn on_asn_drop(&self) -> bool {
         self.flags & AS_DROP != 0
+    }
+
+    pub(crate) fn linked_listed(&self) -> bool {
+        self.flags & AS_LINKED_LISTED != 0
     }
 }
 
@@ -301,7 +355,7 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         if meta.version != VERSION || meta.format != "bphscore-snapshot" {
             return Err(err(
                 meta_range.start,
-                "metadata does not describe a version 1 snapshot".into(),
+                format!("metadata does not describe a version {VERSION} snapshot"),
             ));
         }
         let mut bit_source = Vec::new();
@@ -339,6 +393,31 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         let ncells = exact(SEC_CELLS, CELL_LEN, "cells")?;
         let nroutes = exact(SEC_ROUTES, ROUTE_LEN, "routes")?;
         let nases = exact(SEC_ASES, AS_LEN, "ASes")?;
+        let nblocks = exact(SEC_WHOIS_BLOCKS, BLOCK_LEN, "WHOIS blocks")?;
+        let norgs = exact(SEC_WHOIS_ORGS, ORG_LEN, "WHOIS organisations")?;
+        exact(SEC_WHOIS_ASES, WHOIS_AS_LEN, "WHOIS ASes")?;
+        let nlinks = exact(SEC_WHOIS_LINKS, LINK_LEN, "WHOIS links")?;
+        let whois_text: Box<str> =
+            std::str::from_utf8(&bytes[sections[SEC_WHOIS_STRINGS as usize].clone()])
+                .map_err(|e| {
+                    err(
+                        sections[SEC_WHOIS_STRINGS as usize].start + e.valid_up_to(),
+                        "WHOIS strings are not UTF-8".into(),
+                    )
+                })?
+                .into();
+        let mut whois_sources: [Option<(usize, u32)>; 2] = [None, None];
+        for (i, s) in meta.sources.iter().enumerate() {
+            if s.kind() != SourceKind::Whois {
+                continue;
+            }
+            let slot =
+                &mut whois_sources[usize::from(s.format == crate::source::Format::Delegated)];
+            match slot {
+                None => *slot = Some((i, 0)),
+                Some((_, n)) => *n += 1,
+            }
+        }
         if n4 == 0 || n6 == 0 || ncells == 0 {
             return Err(err(HEADER_LEN, "empty partition".into()));
         }
@@ -380,6 +459,9 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             cells: ncells,
             routes: nroutes,
             ases: nases,
+            whois_blocks: nblocks,
+            whois_orgs: norgs,
+            whois_links: nlinks,
         };
         let snap = Snapshot {
             data,
@@ -395,8 +477,11 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             asn_drop_mask,
             names,
             asns,
+            whois_text,
+            whois_sources,
         };
         snap.validate_tables(all_bits)?;
+        snap.validate_whois()?;
         Ok(snap)
     }
 
@@ -475,6 +560,7 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         for i in 0..self.counts.cells {
             let c = self.cell(i);
             if (c.route != NO_ROUTE && c.route as usize >= self.counts.routes)
+                || (c.block != NO_BLOCK && c.block as usize >= self.counts.whois_blocks)
                 || c.sources & !all_bits != 0
             {
                 return Err(err(
@@ -510,6 +596,7 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             let asn = u32_at(ases, o);
             let (off, len) = (u32_at(ases, o + 4) as usize, u32_at(ases, o + 8) as usize);
             let routing = u16_at(ases, o + 72);
+            let whois_org = u32_at(ases, o + 76);
             let sources = u64_at(ases, o + 64);
             // In a valid UTF-8 section, a name is valid UTF-8 exactly when
             // both of its ends are character boundaries.
@@ -520,6 +607,7 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
                 || prev_asn.is_some_and(|p| p >= asn)
                 || sources & !all_bits != 0
                 || (routing != NO_SOURCE && usize::from(routing) >= nsources)
+                || (whois_org != NO_BLOCK && whois_org as usize >= self.counts.whois_orgs)
                 || Country::from_bytes([ases[o + 12], ases[o + 13]]).is_none()
                     && ases[o + 12..o + 14] != [0, 0]
             {
@@ -529,6 +617,85 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
                 ));
             }
             prev_asn = Some(asn);
+        }
+        Ok(())
+    }
+
+    fn validate_whois(&self) -> Result<()> {
+        let err = |id: u32, off: usize, msg: &str| {
+            Error::snapshot(
+                &self.name,
+                (self.sections[id as usize].start + off) as u64,
+                msg,
+            )
+        };
+        let nsources = self.meta.sources.len();
+        let norgs = self.counts.whois_orgs;
+        let text_ok = |off: u32, len: u32| {
+            off == u32::MAX && len == 0
+                || (off as usize).checked_add(len as usize).is_some_and(|end| {
+                    end <= self.whois_text.len()
+                        && self.whois_text.is_char_boundary(off as usize)
+                        && self.whois_text.is_char_boundary(end)
+                })
+        };
+        for i in 0..self.counts.whois_blocks {
+            let b = self.whois_block(i as u32);
+            let max = if b.is_v6() {
+                u128::MAX
+            } else {
+                u128::from(u32::MAX)
+            };
+            let parent_ok = b.parent == NO_BLOCK
+                || ((b.parent as usize) < i && {
+                    let p = self.whois_block(b.parent);
+                    p.start <= b.start && p.end >= b.end && p.is_v6() == b.is_v6()
+                });
+            if b.start > b.end
+                || b.end > max
+                || !parent_ok
+                || (b.org != NO_BLOCK && b.org as usize >= norgs)
+                || crate::source::BlockStatus::from_code(b.status).is_none()
+                || b.flags & !BLOCK_FLAGS != 0
+                || usize::from(b.source) >= nsources
+                || (Country::from_bytes(b.country).is_none() && b.country != [0, 0])
+            {
+                return Err(err(SEC_WHOIS_BLOCKS, i * BLOCK_LEN, "invalid WHOIS block"));
+            }
+        }
+        let orgs = self.section(SEC_WHOIS_ORGS);
+        for i in 0..norgs {
+            let o = i * ORG_LEN;
+            let c = [orgs[o + 28], orgs[o + 29]];
+            if !text_ok(u32_at(orgs, o), u32_at(orgs, o + 4))
+                || !text_ok(u32_at(orgs, o + 8), u32_at(orgs, o + 12))
+                || u32_at(orgs, o + 16) as usize >= norgs
+                || (Country::from_bytes(c).is_none() && c != [0, 0])
+            {
+                return Err(err(SEC_WHOIS_ORGS, o, "invalid WHOIS organisation"));
+            }
+        }
+        let ases = self.section(SEC_WHOIS_ASES);
+        let mut prev: Option<u32> = None;
+        for o in (0..ases.len()).step_by(WHOIS_AS_LEN) {
+            let asn = u32_at(ases, o);
+            if prev.is_some_and(|p| p >= asn)
+                || u32_at(ases, o + 4) as usize >= norgs
+                || !text_ok(u32_at(ases, o + 8), u32_at(ases, o + 12))
+            {
+                return Err(err(SEC_WHOIS_ASES, o, "invalid WHOIS AS record"));
+            }
+            prev = Some(asn);
+        }
+        let links = self.section(SEC_WHOIS_LINKS);
+        for o in (0..links.len()).step_by(LINK_LEN) {
+            if u32_at(links, o) as usize >= norgs
+                || u32_at(links, o + 4) as usize >= norgs
+                || crate::features::LinkReason::from_code(links[o + 8]).is_none()
+                || !text_ok(u32_at(links, o + 12), u32_at(links, o + 16))
+            {
+                return Err(err(SEC_WHOIS_LINKS, o, "invalid WHOIS link"));
+            }
         }
         Ok(())
     }
@@ -747,7 +914,81 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             route: u32_at(b, 0),
             country: [b[4], b[5]],
             sources: u64_at(b, 8),
+            block: u32_at(b, 16),
         }
+    }
+
+    #[inline]
+    pub(crate) fn whois_block(&self, i: u32) -> BlockView {
+        let b: &[u8; BLOCK_LEN] = record(self.section(SEC_WHOIS_BLOCKS), i as usize);
+        BlockView {
+            start: u128_at(b, 0),
+            end: u128_at(b, 16),
+            parent: u32_at(b, 32),
+            org: u32_at(b, 36),
+            created: u64_at(b, 40) as i64,
+            modified: u64_at(b, 48) as i64,
+            country: [b[56], b[57]],
+            status: b[58],
+            depth: b[59],
+            flags: u16_at(b, 60),
+            source: u16_at(b, 62),
+        }
+    }
+
+    fn whois_str(&self, off: u32, len: u32) -> Option<&str> {
+        if off == u32::MAX {
+            return None;
+        }
+        self.whois_text
+            .get(off as usize..(off as usize).saturating_add(len as usize))
+    }
+
+    pub(crate) fn whois_org(&self, i: u32) -> OrgView<'_> {
+        let b: &[u8; ORG_LEN] = record(self.section(SEC_WHOIS_ORGS), i as usize);
+        OrgView {
+            handle: self.whois_str(u32_at(b, 0), u32_at(b, 4)).unwrap_or(""),
+            name: self.whois_str(u32_at(b, 8), u32_at(b, 12)),
+            entity: u32_at(b, 16),
+            blocks: u32_at(b, 20),
+            providers: u32_at(b, 24),
+            country: [b[28], b[29]],
+            flags: u16_at(b, 30),
+        }
+    }
+
+    /// The registered ASes: (asn, org index, as-name).
+    pub(crate) fn whois_ases(&self) -> impl Iterator<Item = (u32, u32, Option<&str>)> {
+        self.section(SEC_WHOIS_ASES)
+            .chunks_exact(WHOIS_AS_LEN)
+            .map(|r| {
+                (
+                    u32_at(r, 0),
+                    u32_at(r, 4),
+                    self.whois_str(u32_at(r, 8), u32_at(r, 12)),
+                )
+            })
+    }
+
+    /// The links: (org a, org b, reason code, key).
+    pub(crate) fn whois_links(&self) -> impl Iterator<Item = (u32, u32, u8, &str)> {
+        self.section(SEC_WHOIS_LINKS)
+            .chunks_exact(LINK_LEN)
+            .map(|r| {
+                (
+                    u32_at(r, 0),
+                    u32_at(r, 4),
+                    r[8],
+                    self.whois_str(u32_at(r, 12), u32_at(r, 16)).unwrap_or(""),
+                )
+            })
+    }
+
+    /// The first registration source (`delegated`: the first delegated-stats
+    /// source) and how many others there are.
+    pub(crate) fn whois_source(&self, delegated: bool) -> Option<(&SourceInfo, u32)> {
+        let (i, n) = self.whois_sources[usize::from(delegated)]?;
+        Some((self.meta.sources.get(i)?, n))
     }
 
     #[inline]
@@ -784,6 +1025,7 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             dropped_v6: u64_at(b, 56),
             sources: u64_at(b, 64),
             routing_source: u16_at(b, 72),
+            whois_org: u32_at(b, 76),
         }
     }
 

@@ -2,6 +2,87 @@
 
 use super::format::*;
 use crate::features::compile::Tables;
+use crate::features::whois::{NONE, WhoisTables};
+
+/// Writes the WHOIS strings that records refer to, once each.
+struct StringWriter<'a> {
+    tables: &'a WhoisTables,
+    at: Vec<Option<(u32, u32)>>,
+    out: Vec<u8>,
+}
+
+impl StringWriter<'_> {
+    fn put(&mut self, i: u32) -> (u32, u32) {
+        if i == NONE {
+            return (u32::MAX, 0);
+        }
+        if let Some(Some(r)) = self.at.get(i as usize) {
+            return *r;
+        }
+        let s = self.tables.strings.at(i);
+        let r = (self.out.len() as u32, s.len() as u32);
+        self.out.extend_from_slice(s.as_bytes());
+        if let Some(slot) = self.at.get_mut(i as usize) {
+            *slot = Some(r);
+        }
+        r
+    }
+}
+
+fn whois_sections(wt: &WhoisTables, w: &mut SectionWriter) {
+    // The largest section of a big dump: written straight into the file.
+    w.add_with(SEC_WHOIS_BLOCKS, |blocks| {
+        for b in &wt.blocks {
+            blocks.extend_from_slice(&b.start.to_le_bytes());
+            blocks.extend_from_slice(&b.end.to_le_bytes());
+            blocks.extend_from_slice(&b.parent.to_le_bytes());
+            blocks.extend_from_slice(&b.org.to_le_bytes());
+            blocks.extend_from_slice(&b.created().to_le_bytes());
+            blocks.extend_from_slice(&b.modified().to_le_bytes());
+            blocks.extend_from_slice(&b.country);
+            blocks.push(b.status);
+            blocks.push(b.depth);
+            blocks.extend_from_slice(&b.flags.to_le_bytes());
+            blocks.extend_from_slice(&b.source.to_le_bytes());
+        }
+    });
+    let mut sw = StringWriter {
+        tables: wt,
+        at: vec![None; wt.strings.list.len()],
+        out: Vec::new(),
+    };
+    let mut orgs = Vec::with_capacity(wt.orgs.len() * ORG_LEN);
+    for o in &wt.orgs {
+        let (ho, hl) = sw.put(o.handle);
+        let (no, nl) = sw.put(o.name);
+        for v in [ho, hl, no, nl, o.entity, o.blocks, o.providers] {
+            orgs.extend_from_slice(&v.to_le_bytes());
+        }
+        orgs.extend_from_slice(&o.country);
+        orgs.extend_from_slice(&o.flags.to_le_bytes());
+    }
+    w.add(SEC_WHOIS_ORGS, orgs);
+    let mut ases = Vec::with_capacity(wt.ases.len() * WHOIS_AS_LEN);
+    for a in &wt.ases {
+        let (no, nl) = sw.put(a.name);
+        for v in [a.asn, a.org, no, nl] {
+            ases.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    w.add(SEC_WHOIS_ASES, ases);
+    let mut links = Vec::with_capacity(wt.links.len() * LINK_LEN);
+    for l in &wt.links {
+        let (ko, kl) = sw.put(l.key);
+        links.extend_from_slice(&l.a.to_le_bytes());
+        links.extend_from_slice(&l.b.to_le_bytes());
+        links.extend_from_slice(&[l.reason.code(), 0, 0, 0]);
+        links.extend_from_slice(&ko.to_le_bytes());
+        links.extend_from_slice(&kl.to_le_bytes());
+        links.extend_from_slice(&[0; 4]);
+    }
+    w.add(SEC_WHOIS_LINKS, links);
+    w.add(SEC_WHOIS_STRINGS, sw.out);
+}
 
 fn pad16(buf: &mut Vec<u8>) {
     while !buf.len().is_multiple_of(16) {
@@ -25,48 +106,108 @@ fn entry_points<T: Copy + Ord>(starts: &[T], key: impl Fn(usize) -> T) -> Vec<u3
     out
 }
 
+/// Appends sections to the file as they are encoded, so that a section's
+/// body is freed before the next one is built: a large build holds the
+/// file once, not the file and a copy of its sections.
+struct SectionWriter {
+    out: Vec<u8>,
+    table_at: usize,
+    n: usize,
+}
+
+impl SectionWriter {
+    fn new(build_time: i64) -> Self {
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&VERSION.to_le_bytes());
+        out.extend_from_slice(&(HEADER_LEN as u32).to_le_bytes());
+        out.extend_from_slice(&build_time.to_le_bytes());
+        out.extend_from_slice(&0u64.to_le_bytes()); // file length, patched in `finish`
+        out.extend_from_slice(&(SECTION_COUNT as u32).to_le_bytes());
+        out.resize(HEADER_LEN, 0);
+        let table_at = out.len();
+        out.resize(table_at + SECTION_COUNT * SECTION_ENTRY_LEN, 0);
+        pad16(&mut out);
+        SectionWriter {
+            out,
+            table_at,
+            n: 0,
+        }
+    }
+
+    fn add(&mut self, id: u32, body: Vec<u8>) {
+        self.add_with(id, |out| out.extend_from_slice(&body));
+    }
+
+    /// Adds a section that `write` appends to the file directly.
+    fn add_with(&mut self, id: u32, write: impl FnOnce(&mut Vec<u8>)) {
+        let offset = self.out.len() as u64;
+        write(&mut self.out);
+        let len = self.out.len() as u64 - offset;
+        pad16(&mut self.out);
+        let e = self.table_at + self.n * SECTION_ENTRY_LEN;
+        self.out[e..e + 4].copy_from_slice(&id.to_le_bytes());
+        self.out[e + 8..e + 16].copy_from_slice(&offset.to_le_bytes());
+        self.out[e + 16..e + 24].copy_from_slice(&len.to_le_bytes());
+        self.n += 1;
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        debug_assert_eq!(self.n, SECTION_COUNT);
+        let file_len = (self.out.len() + TRAILER_LEN) as u64;
+        self.out[24..32].copy_from_slice(&file_len.to_le_bytes());
+        let crc = crc32fast::hash(&self.out);
+        self.out.extend_from_slice(TRAILER_MAGIC);
+        self.out.extend_from_slice(&crc.to_le_bytes());
+        self.out.extend_from_slice(&[0; 4]);
+        self.out
+    }
+}
+
 pub(crate) fn encode(tables: &Tables, meta_json: &[u8], build_time: i64) -> Vec<u8> {
-    let mut sections: Vec<(u32, Vec<u8>)> = Vec::with_capacity(SECTION_COUNT);
-    sections.push((SEC_META, meta_json.to_vec()));
+    let mut w = SectionWriter::new(build_time);
+    w.add(SEC_META, meta_json.to_vec());
 
     let v4_starts: Vec<u32> = tables.v4.iter().map(|p| p.0).collect();
     let idx = entry_points(&v4_starts, |k| (k as u32) << 16);
-    sections.push((
+    w.add(
         SEC_V4_INDEX,
         idx.iter().flat_map(|v| v.to_le_bytes()).collect(),
-    ));
-    sections.push((
+    );
+    w.add(
         SEC_V4_STARTS,
         v4_starts.iter().flat_map(|v| v.to_le_bytes()).collect(),
-    ));
-    sections.push((
+    );
+    w.add(
         SEC_V4_CELLS,
         tables.v4.iter().flat_map(|p| p.1.to_le_bytes()).collect(),
-    ));
+    );
 
     let v6_starts: Vec<u128> = tables.v6.iter().map(|p| p.0).collect();
     let idx = entry_points(&v6_starts, |k| (k as u128) << 112);
-    sections.push((
+    w.add(
         SEC_V6_INDEX,
         idx.iter().flat_map(|v| v.to_le_bytes()).collect(),
-    ));
-    sections.push((
+    );
+    w.add(
         SEC_V6_STARTS,
         v6_starts.iter().flat_map(|v| v.to_le_bytes()).collect(),
-    ));
-    sections.push((
+    );
+    w.add(
         SEC_V6_CELLS,
         tables.v6.iter().flat_map(|p| p.1.to_le_bytes()).collect(),
-    ));
+    );
 
-    let mut cells = Vec::with_capacity(tables.cells.len() * CELL_LEN);
-    for c in &tables.cells {
-        cells.extend_from_slice(&c.route.to_le_bytes());
-        cells.extend_from_slice(&c.country);
-        cells.extend_from_slice(&[0, 0]);
-        cells.extend_from_slice(&c.sources.to_le_bytes());
-    }
-    sections.push((SEC_CELLS, cells));
+    w.add_with(SEC_CELLS, |cells| {
+        for c in &tables.cells {
+            cells.extend_from_slice(&c.route.to_le_bytes());
+            cells.extend_from_slice(&c.country);
+            cells.extend_from_slice(&[0, 0]);
+            cells.extend_from_slice(&c.sources.to_le_bytes());
+            cells.extend_from_slice(&c.block.to_le_bytes());
+            cells.extend_from_slice(&[0; 4]);
+        }
+    });
 
     let mut routes = Vec::with_capacity(tables.routes.len() * ROUTE_LEN);
     for r in &tables.routes {
@@ -82,7 +223,7 @@ pub(crate) fn encode(tables: &Tables, meta_json: &[u8], build_time: i64) -> Vec<
         routes.push(r.flags);
         routes.extend_from_slice(&[0; 5]);
     }
-    sections.push((SEC_ROUTES, routes));
+    w.add(SEC_ROUTES, routes);
 
     let mut strings = Vec::new();
     let mut ases = Vec::with_capacity(tables.ases.len() * AS_LEN);
@@ -106,36 +247,12 @@ pub(crate) fn encode(tables: &Tables, meta_json: &[u8], build_time: i64) -> Vec<
             ases.extend_from_slice(&v.to_le_bytes());
         }
         ases.extend_from_slice(&a.routing_source.to_le_bytes());
-        ases.extend_from_slice(&[0; 6]);
+        ases.extend_from_slice(&[0; 2]);
+        ases.extend_from_slice(&a.whois_org.to_le_bytes());
     }
-    sections.push((SEC_ASES, ases));
-    sections.push((SEC_STRINGS, strings));
+    w.add(SEC_ASES, ases);
+    w.add(SEC_STRINGS, strings);
+    whois_sections(&tables.whois, &mut w);
 
-    let mut out = Vec::new();
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&VERSION.to_le_bytes());
-    out.extend_from_slice(&(HEADER_LEN as u32).to_le_bytes());
-    out.extend_from_slice(&build_time.to_le_bytes());
-    out.extend_from_slice(&0u64.to_le_bytes()); // file length, patched below
-    out.extend_from_slice(&(sections.len() as u32).to_le_bytes());
-    out.resize(HEADER_LEN, 0);
-    let table_at = out.len();
-    out.resize(table_at + sections.len() * SECTION_ENTRY_LEN, 0);
-    pad16(&mut out);
-    for (i, (id, body)) in sections.iter().enumerate() {
-        let offset = out.len() as u64;
-        out.extend_from_slice(body);
-        pad16(&mut out);
-        let e = table_at + i * SECTION_ENTRY_LEN;
-        out[e..e + 4].copy_from_slice(&id.to_le_bytes());
-        out[e + 8..e + 16].copy_from_slice(&offset.to_le_bytes());
-        out[e + 16..e + 24].copy_from_slice(&(body.len() as u64).to_le_bytes());
-    }
-    let file_len = (out.len() + TRAILER_LEN) as u64;
-    out[24..32].copy_from_slice(&file_len.to_le_bytes());
-    let crc = crc32fast::hash(&out);
-    out.extend_from_slice(TRAILER_MAGIC);
-    out.extend_from_slice(&crc.to_le_bytes());
-    out.extend_from_slice(&[0; 4]);
-    out
+    w.finish()
 }

@@ -3,7 +3,10 @@
 //! Each format is parsed line by line into [`Record`]s by a [`Parser`],
 //! an iterator of `Result<Record, Error>` that never holds more than one
 //! line (bounded by [`Limits::max_line_len`]) in memory. Errors name the
-//! source and the line; a caller that wants to skip bad records (see
+//! source and the line (RPSL and ARIN objects are read whole, object by
+//! object, bounded by [`Limits::max_object_len`]; an error names the
+//! offending line and skipping it skips its object); a caller that wants to
+//! skip bad records (see
 //! [`SnapshotBuilder::lenient`](crate::SnapshotBuilder::lenient)) simply
 //! keeps iterating after an error.
 //!
@@ -16,15 +19,22 @@
 //! | `drop-text` | `CIDR ; SBLnnn` with `;` comments | Spamhaus DROP legacy text |
 //! | `asn-drop` | JSON lines `{"asn","rir","domain","cc","asname"}` + metadata line | Spamhaus ASN-DROP |
 //! | `netset` | `#` header, one IP or CIDR per line | FireHOL `.netset` / `.ipset`, plain IP lists |
+//! | `rpsl` | blank-line separated `attribute: value` objects (`inetnum`, `inet6num`, `organisation`, `aut-num`, `route`, `role`, `irt`, …) | RIPE, APNIC, AFRINIC bulk dumps |
+//! | `arin-whois` | blank-line separated `NetRange`/`NetType`/`OrgID`/`Parent` records | ARIN bulk WHOIS |
+//! | `delegated` | `registry\|cc\|type\|start\|value\|date\|status\|opaque-id` | delegated-extended statistics of the five RIRs |
 //!
 //! Gzip input (`.gz` dumps) is recognised from its magic bytes and
 //! decompressed on the fly, bounded by [`Limits::max_decompressed`].
 
+mod arin;
+mod delegated;
 mod iplocation;
 mod lines;
 mod netset;
 mod pfx2as;
+mod rpsl;
 mod spamhaus;
+mod whois;
 
 use std::cell::RefCell;
 use std::fmt;
@@ -42,6 +52,7 @@ use crate::subject::{Asn, Country};
 
 use lines::DecompressedLimit;
 pub(crate) use lines::LineReader;
+pub use whois::{AutNum, BlockStatus, Delegation, Organisation, Registration};
 
 /// A published input format.
 ///
@@ -73,6 +84,12 @@ pub enum Format {
     AsnDrop,
     /// FireHOL `.netset` / `.ipset` and plain lists of IPs and CIDRs.
     Netset,
+    /// RPSL bulk dumps (RIPE, APNIC, AFRINIC).
+    Rpsl,
+    /// ARIN bulk WHOIS records.
+    ArinWhois,
+    /// RIR delegated-extended statistics.
+    Delegated,
 }
 
 impl Format {
@@ -85,6 +102,9 @@ impl Format {
         "drop-text",
         "asn-drop",
         "netset",
+        "rpsl",
+        "arin-whois",
+        "delegated",
     ];
 
     /// The format's name.
@@ -101,6 +121,9 @@ impl Format {
             Format::DropText => "drop-text",
             Format::AsnDrop => "asn-drop",
             Format::Netset => "netset",
+            Format::Rpsl => "rpsl",
+            Format::ArinWhois => "arin-whois",
+            Format::Delegated => "delegated",
         }
     }
 
@@ -117,6 +140,7 @@ impl Format {
             Format::DropJson | Format::DropText => SourceKind::Drop,
             Format::AsnDrop => SourceKind::AsnDrop,
             Format::Netset => SourceKind::Blocklist,
+            Format::Rpsl | Format::ArinWhois | Format::Delegated => SourceKind::Whois,
         }
     }
 
@@ -166,6 +190,12 @@ impl Format {
             if line.starts_with(';') {
                 seen_semicolon = true;
                 continue;
+            }
+            if line.starts_with('%') {
+                continue;
+            }
+            if let Some(f) = detect_whois(line) {
+                return Ok(f);
             }
             if line.starts_with('#') {
                 seen_hash = true;
@@ -219,6 +249,77 @@ impl Format {
     }
 }
 
+/// RPSL classes and ARIN keys that open an object, and delegated-stats lines.
+fn detect_whois(line: &str) -> Option<Format> {
+    if line.contains('|') {
+        let f: Vec<&str> = line.split('|').collect();
+        let first = f[0].trim().to_ascii_lowercase();
+        if f.len() >= 6
+            && (delegated::REGISTRIES.contains(&first.as_str())
+                || (first.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                    && delegated::REGISTRIES.contains(&f[1].trim().to_ascii_lowercase().as_str())))
+        {
+            return Some(Format::Delegated);
+        }
+        return None;
+    }
+    let (key, _) = line.split_once(':')?;
+    if key.is_empty()
+        || !key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return None;
+    }
+    const RPSL: &[&str] = &[
+        "inetnum",
+        "inet6num",
+        "organisation",
+        "aut-num",
+        "route",
+        "route6",
+        "mntner",
+        "role",
+        "irt",
+        "person",
+        "as-set",
+        "route-set",
+        "domain",
+        "as-block",
+        "inet-rtr",
+        "key-cert",
+        "filter-set",
+        "peering-set",
+        "rtr-set",
+        "poem",
+        "poetic-form",
+    ];
+    const ARIN: &[&str] = &[
+        "NetHandle",
+        "V6NetHandle",
+        "NetRange",
+        "CIDR",
+        "OrgID",
+        "OrgName",
+        "ASHandle",
+        "ASNumber",
+        "POCHandle",
+        "OrgAbuseHandle",
+    ];
+    if RPSL.iter().any(|k| key.eq_ignore_ascii_case(k))
+        && key.bytes().any(|b| b.is_ascii_lowercase())
+    {
+        return Some(Format::Rpsl);
+    }
+    if ARIN.contains(&key) {
+        return Some(Format::ArinWhois);
+    }
+    if RPSL.iter().any(|k| key.eq_ignore_ascii_case(k)) {
+        return Some(Format::Rpsl);
+    }
+    None
+}
+
 fn clip(s: &str) -> String {
     let mut out: String = s.chars().take(60).collect();
     if out.len() < s.len() {
@@ -255,6 +356,9 @@ impl FromStr for Format {
             "drop-text" | "drop-txt" => Format::DropText,
             "asn-drop" | "asndrop" => Format::AsnDrop,
             "netset" | "ipset" | "firehol" | "list" => Format::Netset,
+            "rpsl" | "ripe" | "apnic" | "afrinic" => Format::Rpsl,
+            "arin-whois" | "arin" => Format::ArinWhois,
+            "delegated" | "delegated-extended" => Format::Delegated,
             other => return Err(ParseFormatError(other.to_owned())),
         })
     }
@@ -279,6 +383,8 @@ pub enum SourceKind {
     Drop,
     /// Autonomous systems on the Spamhaus ASN-DROP list.
     AsnDrop,
+    /// Registry data: WHOIS registrations and delegation statistics.
+    Whois,
 }
 
 impl fmt::Display for SourceKind {
@@ -289,6 +395,7 @@ impl fmt::Display for SourceKind {
             SourceKind::Blocklist => "blocklist",
             SourceKind::Drop => "drop",
             SourceKind::AsnDrop => "asn-drop",
+            SourceKind::Whois => "whois",
         })
     }
 }
@@ -306,15 +413,18 @@ pub struct Limits {
     max_line_len: usize,
     max_decompressed: u64,
     max_records: u64,
+    max_object_len: usize,
 }
 
 impl Default for Limits {
-    /// 1 MiB per line, 64 GiB decompressed per source, 200 million records per source.
+    /// 1 MiB per line, 64 GiB decompressed per source, 200 million records
+    /// per source, 16 MiB per RPSL or ARIN object.
     fn default() -> Self {
         Limits {
             max_line_len: 1 << 20,
             max_decompressed: 64 << 30,
             max_records: 200_000_000,
+            max_object_len: 16 << 20,
         }
     }
 }
@@ -339,6 +449,23 @@ impl Limits {
     pub fn max_records(mut self, records: u64) -> Self {
         self.max_records = records;
         self
+    }
+
+    /// Largest RPSL or ARIN object (the bytes of its attributes), in bytes.
+    ///
+    /// ```
+    /// let limits = bphscore::source::Limits::default().max_object_len(1 << 16);
+    /// assert_eq!(limits.object_len(), 65536);
+    /// ```
+    #[must_use]
+    pub fn max_object_len(mut self, bytes: usize) -> Self {
+        self.max_object_len = bytes;
+        self
+    }
+
+    /// The configured object size limit.
+    pub fn object_len(&self) -> usize {
+        self.max_object_len
     }
 
     /// The configured line length limit.
@@ -468,6 +595,28 @@ pub enum Record {
         /// Its country, as the list gives it.
         country: Option<Country>,
     },
+    /// A registered address block (RPSL `inetnum`/`inet6num`, ARIN network).
+    Registration(Box<Registration>),
+    /// An organisation (RPSL `organisation`, ARIN `OrgID` record).
+    Organisation(Box<Organisation>),
+    /// An AS registration (RPSL `aut-num`, ARIN AS record).
+    AutNum(Box<AutNum>),
+    /// A role or IRT object with an abuse mailbox.
+    Contact {
+        /// Its handle (`nic-hdl` or `irt`).
+        handle: String,
+        /// The abuse mailbox.
+        abuse_mailbox: String,
+    },
+    /// An RPSL `route`/`route6` object (a registered origin, not an announcement).
+    RouteObject {
+        /// The prefix.
+        range: IpRange,
+        /// The registered origin AS.
+        origin: Asn,
+    },
+    /// A line of delegated-extended statistics.
+    Delegation(Box<Delegation>),
 }
 
 /// Per-format parsing state.
@@ -505,6 +654,7 @@ pub struct Parser<R> {
     rejected: u64,
     limits: Limits,
     finished: bool,
+    object: rpsl::Object,
 }
 
 impl<R: BufRead> Parser<R> {
@@ -520,6 +670,7 @@ impl<R: BufRead> Parser<R> {
             rejected: 0,
             limits,
             finished: false,
+            object: rpsl::Object::default(),
         }
     }
 
@@ -544,6 +695,58 @@ impl<R: BufRead> Parser<R> {
             Format::AsnDrop => spamhaus::parse_json(name, n, line, &mut self.state, true),
             Format::DropText => spamhaus::parse_text(name, n, line, &mut self.state),
             Format::Netset => netset::parse(name, n, line, &mut self.state),
+            Format::Delegated => delegated::parse(name, n, line, &mut self.state),
+            Format::Rpsl | Format::ArinWhois => Ok(None),
+        }
+    }
+
+    /// The next record of an object format (RPSL, ARIN): objects are read
+    /// whole (bounded by [`Limits::max_object_len`]) and interpreted.
+    fn next_object_record(&mut self) -> Option<Result<Record, Error>> {
+        loop {
+            match rpsl::next_object(
+                &mut self.lines,
+                &mut self.object,
+                &self.name,
+                self.limits.max_object_len,
+            ) {
+                Ok(false) => {
+                    self.finished = true;
+                    return None;
+                }
+                Ok(true) => {}
+                Err(e) => {
+                    self.rejected += 1;
+                    if e.line().is_none() {
+                        self.finished = true;
+                    }
+                    return Some(Err(e));
+                }
+            }
+            let parsed = match self.format {
+                Format::ArinWhois => arin::interpret(&self.name, &self.object),
+                _ => rpsl::interpret(&self.name, &self.object),
+            };
+            match parsed {
+                Ok(Some(record)) => {
+                    self.records += 1;
+                    if self.records > self.limits.max_records {
+                        self.finished = true;
+                        return Some(Err(Error::Limit {
+                            source_name: self.name.clone(),
+                            line: self.object.line,
+                            what: "number of records",
+                            limit: self.limits.max_records,
+                        }));
+                    }
+                    return Some(Ok(record));
+                }
+                Ok(None) => continue,
+                Err(e) => {
+                    self.rejected += 1;
+                    return Some(Err(e));
+                }
+            }
         }
     }
 }
@@ -554,6 +757,9 @@ impl<R: BufRead> Iterator for Parser<R> {
     fn next(&mut self) -> Option<Self::Item> {
         if self.finished {
             return None;
+        }
+        if matches!(self.format, Format::Rpsl | Format::ArinWhois) {
+            return self.next_object_record();
         }
         loop {
             let line = match self.lines.next_line() {
@@ -862,6 +1068,28 @@ mod tests {
             ),
             ("192.0.2.1\n", Some(Format::Netset)),
             ("2001:db8::1\n", Some(Format::Netset)),
+            (
+                "% comment\n\ninetnum: 192.0.2.0 - 192.0.2.255\n",
+                Some(Format::Rpsl),
+            ),
+            ("# x\nORGANISATION: ORG-X\n", Some(Format::Rpsl)),
+            (
+                "NetHandle: NET-192-0-2-0-1\nNetRange: 192.0.2.0 - 192.0.2.255\n",
+                Some(Format::ArinWhois),
+            ),
+            (
+                "OrgID: EXAMPLE\nOrgName: Example\n",
+                Some(Format::ArinWhois),
+            ),
+            (
+                "2|ripencc|20261101|3|19930901|20261031|+0100\n",
+                Some(Format::Delegated),
+            ),
+            (
+                "arin|US|ipv4|192.0.2.0|256|20261001|allocated|x\n",
+                Some(Format::Delegated),
+            ),
+            ("a|b|c|d|e|f\n", None),
             ("hello\n", None),
             ("a,b,c\n", None),
             ("{not json\n", None),

@@ -89,12 +89,14 @@ NET_BY_ASN = {n["asn"]: n for n in NETWORKS}
 
 BAD_BLOCK = IP4("198.18.200.0/24")       # AS64503's bad customer
 UNROUTED = IP4("192.0.2.0/24")           # not routed anywhere
+REBRAND_BLOCK = IP4("198.18.16.0/22")    # AS64505, the rebrand of AS64502
 
 # RouteViews prefix2as (IPv4): (prefix, origin field).
 PFX2AS_V4 = [
     (IP4("100.64.0.0/12"), "64500"),
     (IP4("100.72.0.0/13"), "64500"),
     (IP4("198.18.0.0/20"), "64502"),
+    (REBRAND_BLOCK, "64505"),
     (IP4("198.18.128.0/17"), "64503"),
     (BAD_BLOCK, "64503"),
     (IP4("198.51.100.0/24"), "65536_64504"),
@@ -183,6 +185,8 @@ QUERIES = [
     "2001:db8:400::1",
     "AS64511",
     "300.1.2.3",
+    "AS64505",
+    "198.18.16.9",
 ]
 
 # ---------------------------------------------------------------------------
@@ -479,6 +483,24 @@ FORMATS = [
      "aggregated as iprange does (single addresses without `/32`, adjacent "
      "listed addresses merged into small CIDRs)."),
     ("firehol_abusers_v6.netset", "FireHOL netset (IPv6), same layout."),
+    ("ripe-20261101.db",
+     "RPSL dump in the layout of the RIPE, APNIC and AFRINIC bulk files (one "
+     "combined file): `organisation`, `role`, `mntner`, `aut-num`, `inetnum`, "
+     "`inet6num` and `route` objects separated by blank lines, personal data "
+     "dummified as in the published dumps, one continuation line, repeated "
+     "`mnt-by`. Holds the provider allocation of AS64503 with its bad "
+     "customer's `SUB-ALLOCATED PA` block 198.18.200.0/24, and the rebrand "
+     "AS64505 (new organisation, same maintainer and abuse mailbox as AS64502)."),
+    ("arin_db-20261101.txt",
+     "ARIN bulk WHOIS records (`OrgID`/`OrgName`, `ASHandle`/`ASNumber`, "
+     "`NetHandle`/`NetRange`/`CIDR`/`NetType`/`Parent`): AS64501's direct "
+     "allocation and a `Reassigned` /24 to the same shady reseller (spelt "
+     "differently) as in the RPSL file."),
+    ("delegated-ripencc-extended-20261101",
+     "RIR delegated-extended statistics: version line, summary lines, then "
+     "`registry|cc|type|start|value|date|status|opaque-id`. 198.18.16.0/22 is "
+     "dated after its `inetnum` was created (a transfer) and shares its "
+     "opaque id with AS64502's resources."),
     ("queries.txt",
      "Batch input: one query per line (IP, prefix, `ASnnn` or bare ASN); no "
      "comments, no blank lines; two deliberately invalid lines."),
@@ -518,7 +540,19 @@ def build_readme(hashes, listing_rows, query_rows, line_counts):
         "multi-origin line `65536_64504` and in the country CSV; it is absent "
         "from the ASN CSV.\n"
         "- 192.0.2.0/24 is in no routing, ASN or country file, yet 192.0.2.1 and "
-        "192.0.2.2 are listed in FireHOL.\n\n")
+        "192.0.2.2 are listed in FireHOL.\n"
+        "- AS64505 (EXAMPLE-NEWBRAND) is the rebrand of AS64502: it announces "
+        "198.18.16.0/22 (pfx2as only), registered in September 2026 to a new "
+        "organisation (ORG-NB1-TEST, Example Newbrand Hosting LLC) that shares "
+        "AS64502's maintainer (EXAMPLE-BPH-MNT), abuse mailbox and "
+        "delegated-stats opaque id; the delegated statistics date the block "
+        "after its registration.\n"
+        "- Registry data: AS64503's allocation 198.18.128.0/17 (ORG-EH1-TEST, DE) "
+        "holds a clean `ASSIGNED PA` customer /24 (198.18.130.0/24, no org of its "
+        "own) and the bad customer 198.18.200.0/24, `SUB-ALLOCATED PA` to "
+        "ORG-SR1-TEST (Example Shady Reseller Ltd, SC, no abuse contact, created "
+        "2026-08-03). The same reseller (as `Example Shady Reseller, Ltd.`) holds a "
+        "`Reassigned` /24 (240.48.0.0/24) in AS64501's ARIN allocation.\n\n")
     parts.append("## FireHOL listings\n\n")
     parts.append("Distinct listed addresses, counted from the generated netsets:\n\n")
     parts.append(md_table(("Space", "Family", "Listed IPs", "Netset lines"), listing_rows))
@@ -546,6 +580,205 @@ def build_readme(hashes, listing_rows, query_rows, line_counts):
                           [("`%s`" % f, "`%s`" % h) for f, h in hashes]))
     return "".join(parts)
 
+
+
+# ---------------------------------------------------------------------------
+# Registry data (WHOIS, delegated statistics).
+# ---------------------------------------------------------------------------
+
+RPSL_HEADER = (
+    "#\n"
+    "# Synthetic RPSL dump (bphscore default world). Reserved address space and\n"
+    "# documentation AS numbers only; organisations are fictional. CC0 1.0.\n"
+    "# Personal data is dummified as in the published bulk dumps.\n"
+    "#\n\n")
+
+DUMMY = ["admin-c:        DUMY-RIPE", "tech-c:         DUMY-RIPE"]
+
+
+def rpsl_object(lines):
+    return "\n".join(lines) + "\n\n"
+
+
+def build_rpsl():
+    objs = []
+    objs.append(rpsl_object([
+        "mntner:         EXAMPLE-HOSTING-MNT",
+        "descr:          Example Hosting maintainer",
+        "auth:           BCRYPT-PW # Filtered",
+        "mnt-by:         EXAMPLE-HOSTING-MNT",
+        "created:        2009-06-01T09:00:00Z",
+        "last-modified:  2023-02-01T10:00:00Z",
+        "source:         RIPE # Filtered",
+    ]))
+    roles = [
+        ("Example Hosting Abuse", "EHA1-TEST", "abuse@hosting.example", "EXAMPLE-HOSTING-MNT", "2009-06-01T09:00:00Z"),
+        ("Example Eyeball Abuse", "EEA1-TEST", "abuse@eyeball.example", "EXAMPLE-EYEBALL-MNT", "2008-01-15T09:00:00Z"),
+        ("Example Bulletproof Abuse", "EBA1-TEST", "abuse@bph-example.example", "EXAMPLE-BPH-MNT", "2015-03-01T09:00:00Z"),
+        ("Newbrand Abuse Desk", "NBA1-TEST", "Abuse@BPH-Example.example", "EXAMPLE-BPH-MNT", "2026-09-10T11:00:00Z"),
+    ]
+    for name, hdl, mbox, mnt, created in roles:
+        objs.append(rpsl_object([
+            "role:           " + name,
+            "address:        Dummy address for %s" % hdl,
+            "e-mail:         unread@ripe.net",
+            "abuse-mailbox:  " + mbox,
+            "nic-hdl:        " + hdl,
+            "mnt-by:         " + mnt,
+            "created:        " + created,
+            "last-modified:  " + created,
+            "source:         RIPE # Filtered",
+        ]))
+    orgs = [
+        ("ORG-EE1-TEST", "Example Eyeball B.V.", "NL", "LIR", "EEA1-TEST", "EXAMPLE-EYEBALL-MNT", "2008-01-15T09:00:00Z", "2024-05-02T08:00:00Z"),
+        ("ORG-EH1-TEST", "Example Hosting GmbH", "DE", "LIR", "EHA1-TEST", "EXAMPLE-HOSTING-MNT", "2009-06-01T09:00:00Z", "2024-03-11T08:00:00Z"),
+        ("ORG-EB1-TEST", "Example Bulletproof Ltd", "SC", "LIR", "EBA1-TEST", "EXAMPLE-BPH-MNT", "2015-03-01T09:00:00Z", "2025-12-01T08:00:00Z"),
+        ("ORG-NB1-TEST", "Example Newbrand Hosting LLC", "SC", "LIR", "NBA1-TEST", "EXAMPLE-BPH-MNT", "2026-09-10T11:00:00Z", "2026-09-10T11:00:00Z"),
+        ("ORG-SR1-TEST", "Example Shady Reseller Ltd", "SC", "OTHER", None, "SHADY-RESELLER-MNT", "2026-08-01T10:00:00Z", "2026-08-01T10:00:00Z"),
+    ]
+    for handle, name, cc, kind, abuse, mnt, created, modified in orgs:
+        lines = [
+            "organisation:   " + handle,
+            "org-name:       " + name,
+            "country:        " + cc,
+            "org-type:       " + kind,
+            "address:        Dummy address for " + handle,
+            "e-mail:         unread@ripe.net",
+        ]
+        if abuse:
+            lines.append("abuse-c:        " + abuse)
+        if kind == "LIR":
+            lines.append("mnt-ref:        " + mnt)
+            lines.append("mnt-by:         RIPE-NCC-HM-MNT")
+        lines += ["mnt-by:         " + mnt, "created:        " + created,
+                  "last-modified:  " + modified, "source:         RIPE # Filtered"]
+        objs.append(rpsl_object(lines))
+    autnums = [
+        (64500, "EXAMPLE-EYEBALL", "ORG-EE1-TEST", "EXAMPLE-EYEBALL-MNT", "2008-01-15T09:00:00Z"),
+        (64502, "EXAMPLE-BPH", "ORG-EB1-TEST", "EXAMPLE-BPH-MNT", "2015-03-01T09:00:00Z"),
+        (64503, "EXAMPLE-HOSTING", "ORG-EH1-TEST", "EXAMPLE-HOSTING-MNT", "2009-06-01T09:00:00Z"),
+        (64505, "EXAMPLE-NEWBRAND", "ORG-NB1-TEST", "EXAMPLE-BPH-MNT", "2026-09-12T11:00:00Z"),
+    ]
+    for asn, name, org, mnt, created in autnums:
+        objs.append(rpsl_object([
+            "aut-num:        AS%d" % asn,
+            "as-name:        " + name,
+            "org:            " + org,
+            "import:         from AS65536 accept ANY",
+            "export:         to AS65536 announce AS%d" % asn,
+        ] + DUMMY + [
+            "status:         ASSIGNED",
+            "mnt-by:         RIPE-NCC-END-MNT",
+            "mnt-by:         " + mnt,
+            "created:        " + created,
+            "last-modified:  " + created,
+            "source:         RIPE # Filtered",
+        ]))
+    # (range, netname, cc, org, status, mnt-by list, created, modified, extra lines)
+    nets = [
+        ("100.64.0.0 - 100.79.255.255", "EXAMPLE-EYEBALL-NET", "NL", "ORG-EE1-TEST",
+         "ALLOCATED PA", ["RIPE-NCC-HM-MNT", "EXAMPLE-EYEBALL-MNT"],
+         "2008-01-15T09:00:00Z", "2024-05-02T08:00:00Z", []),
+        ("198.18.0.0 - 198.18.15.255", "EXAMPLE-BPH-NET", "SC", "ORG-EB1-TEST",
+         "ALLOCATED PA", ["RIPE-NCC-HM-MNT", "EXAMPLE-BPH-MNT"],
+         "2015-03-01T09:00:00Z", "2025-12-01T08:00:00Z", []),
+        ("198.18.16.0 - 198.18.19.255", "NEWBRAND-NET", "SC", "ORG-NB1-TEST",
+         "ALLOCATED PA", ["RIPE-NCC-HM-MNT", "EXAMPLE-BPH-MNT"],
+         "2026-09-15T10:00:00Z", "2026-10-02T10:00:00Z", []),
+        ("198.18.128.0 - 198.18.255.255", "EXAMPLE-HOSTING-NET", "DE", "ORG-EH1-TEST",
+         "ALLOCATED PA", ["RIPE-NCC-HM-MNT", "EXAMPLE-HOSTING-MNT"],
+         "2009-06-01T09:00:00Z", "2024-03-11T08:00:00Z",
+         ["remarks:        Example Hosting customer space;",
+          "                abuse reports to the abuse-c of this allocation"]),
+        ("198.18.130.0 - 198.18.130.255", "EXAMPLE-CUSTOMER-NET", "DE", None,
+         "ASSIGNED PA", ["EXAMPLE-HOSTING-MNT"],
+         "2015-05-04T09:00:00Z", "2015-05-04T09:00:00Z", []),
+        ("198.18.200.0 - 198.18.200.255", "SHADY-RESELLER-NET", "SC", "ORG-SR1-TEST",
+         "SUB-ALLOCATED PA", ["EXAMPLE-HOSTING-MNT", "SHADY-RESELLER-MNT"],
+         "2026-08-03T12:00:00Z", "2026-10-20T08:00:00Z", []),
+    ]
+    for rng, netname, cc, org, status, mnts, created, modified, extra in nets:
+        lines = ["inetnum:        " + rng, "netname:        " + netname,
+                 "country:        " + cc]
+        if org:
+            lines.append("org:            " + org)
+        lines += DUMMY + ["status:         " + status]
+        lines += ["mnt-by:         " + m for m in mnts]
+        lines += extra
+        lines += ["created:        " + created, "last-modified:  " + modified,
+                  "source:         RIPE"]
+        objs.append(rpsl_object(lines))
+    objs.append(rpsl_object([
+        "inet6num:       2001:db8:400::/40",
+        "netname:        EXAMPLE-HOSTING-V6",
+        "country:        DE",
+        "org:            ORG-EH1-TEST",
+    ] + DUMMY + [
+        "status:         ALLOCATED-BY-RIR",
+        "mnt-by:         RIPE-NCC-HM-MNT",
+        "mnt-by:         EXAMPLE-HOSTING-MNT",
+        "created:        2010-02-01T09:00:00Z",
+        "last-modified:  2024-03-11T08:00:00Z",
+        "source:         RIPE",
+    ]))
+    objs.append(rpsl_object([
+        "route:          198.18.16.0/22",
+        "descr:          Newbrand",
+        "origin:         AS64505",
+        "mnt-by:         EXAMPLE-BPH-MNT",
+        "created:        2026-09-15T10:30:00Z",
+        "last-modified:  2026-09-15T10:30:00Z",
+        "source:         RIPE",
+    ]))
+    return RPSL_HEADER + "".join(objs)
+
+
+def build_arin():
+    recs = [
+        ["OrgID:          EXCLOUD", "OrgName:        Example Cloud Inc.",
+         "Street:         Dummy street", "City:           Dummy", "Country:        US",
+         "RegDate:        2005-02-14", "Updated:        2025-01-09",
+         "OrgAbuseHandle: ABUSE1-ARIN", "OrgAbuseEmail:  abuse@cloud.example"],
+        ["OrgID:          SHADYR", "OrgName:        Example Shady Reseller, Ltd.",
+         "Street:         Dummy street", "City:           Victoria", "Country:        SC",
+         "RegDate:        2026-07-19", "Updated:        2026-07-19"],
+        ["ASHandle:       AS64501", "ASNumber:       64501", "ASName:         EXAMPLE-CLOUD",
+         "OrgID:          EXCLOUD", "RegDate:        2005-03-01", "Updated:        2024-11-30"],
+        ["NetHandle:      NET-240-0-0-0-1", "OrgID:          EXCLOUD",
+         "Parent:         ", "NetName:        EXAMPLE-CLOUD-NET",
+         "NetRange:       240.0.0.0 - 240.63.255.255", "CIDR:           240.0.0.0/10",
+         "NetType:        Direct Allocation", "RegDate:        2005-03-01",
+         "Updated:        2024-11-30", "Comment:        Synthetic record in reserved space"],
+        ["NetHandle:      NET-240-48-0-0-1", "OrgID:          SHADYR",
+         "Parent:         EXAMPLE-CLOUD-NET (NET-240-0-0-0-1)", "NetName:        SHADYR-NET",
+         "NetRange:       240.48.0.0 - 240.48.0.255", "CIDR:           240.48.0.0/24",
+         "NetType:        Reassigned", "RegDate:        2026-07-20",
+         "Updated:        2026-10-25"],
+    ]
+    head = "#\n# Synthetic ARIN bulk WHOIS records (bphscore default world). CC0 1.0.\n#\n\n"
+    return head + "".join("\n".join(r) + "\n\n" for r in recs)
+
+
+def build_delegated():
+    rows = [
+        ("NL", "ipv4", "100.64.0.0", 1048576, "20080115", "allocated", "opq-eyeball"),
+        ("SC", "ipv4", "198.18.0.0", 4096, "20150301", "allocated", "opq-bph"),
+        ("SC", "ipv4", "198.18.16.0", 1024, "20261001", "allocated", "opq-bph"),
+        ("", "ipv4", "198.18.32.0", 8192, "", "available", ""),
+        ("DE", "ipv4", "198.18.128.0", 32768, "20090601", "allocated", "opq-hosting"),
+        ("DE", "ipv6", "2001:db8:400::", 40, "20100201", "allocated", "opq-hosting"),
+        ("NL", "asn", "64500", 1, "20080115", "allocated", "opq-eyeball"),
+        ("SC", "asn", "64502", 1, "20150301", "allocated", "opq-bph"),
+        ("DE", "asn", "64503", 1, "20090601", "allocated", "opq-hosting"),
+        ("SC", "asn", "64505", 1, "20260912", "allocated", "opq-bph"),
+    ]
+    count = {t: sum(1 for r in rows if r[1] == t) for t in ("asn", "ipv4", "ipv6")}
+    out = ["2|ripencc|20261101|%d|19930901|20261031|+0100" % len(rows)]
+    for t in ("asn", "ipv4", "ipv6"):
+        out.append("ripencc|*|%s|*|%d|summary" % (t, count[t]))
+    for cc, t, start, value, date, status, opaque in rows:
+        out.append("|".join(("ripencc", cc, t, start, str(value), date, status, opaque)))
+    return "\n".join(out) + "\n"
 
 # ---------------------------------------------------------------------------
 # Main.
@@ -612,6 +845,9 @@ def main():
             listing_rows.append(("%s (%s)" % (label, where), "IPv%d" % version, got, lines))
     files["firehol_abusers.netset"] = build_netset("firehol_abusers", 4, fh[4])
     files["firehol_abusers_v6.netset"] = build_netset("firehol_abusers_v6", 6, fh[6])
+    files["ripe-20261101.db"] = build_rpsl()
+    files["arin_db-20261101.txt"] = build_arin()
+    files["delegated-ripencc-extended-20261101"] = build_delegated()
     files["queries.txt"] = "".join(q + "\n" for q in QUERIES)
 
     pfx = PFX2AS_V4 + PFX2AS_V6
