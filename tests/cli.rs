@@ -338,3 +338,18 @@ fn whois_build_skip_bad_counts_and_reports() {
         "{t}"
     );
 }
+
+/// A snapshot written through a temporary file gets the mode of any other
+/// new file (readable as the umask allows), not the owner-only mode of a
+/// temporary file.
+#[cfg(unix)]
+#[test]
+fn built_snapshot_is_readable_like_any_new_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = build_world(dir.path());
+    let plain = dir.path().join("plain");
+    std::fs::write(&plain, b"x").unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o444;
+    assert_eq!(mode(&snapshot), mode(&plain));
+}

@@ -601,7 +601,14 @@ fn write_file(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => std::path::Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
+    let mut builder = tempfile::Builder::new();
+    // Readable by all (less the umask), as any other output.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let mut tmp = builder
         .prefix(".bphscore-")
         .tempfile_in(dir)
         .map_err(|e| io_error(dir, e))?;

@@ -1140,13 +1140,27 @@ fn validate_frame(b: &[u8], name: &str) -> Result<(i64, u32, [Range<usize>; SECT
     Ok((build_time, actual, sections))
 }
 
+/// A temporary-file builder for outputs that are renamed into place: on
+/// Unix their mode is `0o644` less the umask, as for any other output,
+/// rather than the private mode of a temporary file.
+pub(crate) fn output_tempfile<'a>() -> tempfile::Builder<'a, 'a> {
+    #[allow(unused_mut)]
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    builder
+}
+
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
+    let mut tmp = output_tempfile()
         .prefix(".bphscore-")
         .suffix(".tmp")
         .tempfile_in(dir)

@@ -595,7 +595,7 @@ impl Updater {
             )));
         }
         let mut body = resp.into_body().into_with_config().limit(limit).reader();
-        let mut tmp = tempfile::Builder::new()
+        let mut tmp = crate::snapshot::output_tempfile()
             .prefix(".bphscore-download-")
             .tempfile_in(&self.dir)
             .map_err(|e| Failure::fatal(format!("{}: {e}", self.dir.display())))?;
