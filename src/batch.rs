@@ -348,8 +348,8 @@ fn score_block<S: AsRef<[u8]>>(
         }
         // Canonical dotted quads, most of a typical input, are recognised
         // from the bytes; everything else is checked as UTF-8 and parsed.
-        if csv && let Some((ip, text)) = parse_ipv4(raw) {
-            cache.write_ipv4_row(detector, out, line, text, ip);
+        if csv && let Some((ip, text)) = parse_ip(raw) {
+            cache.write_ip_row(detector, out, line, text, ip);
             continue;
         }
         let text = match std::str::from_utf8(raw) {
@@ -377,6 +377,27 @@ fn score_block<S: AsRef<[u8]>>(
 
 const CSV_HEADER: &[u8] =
     b"line,input,kind,class,probability,prefix,asn,as_name,country,reasons,error\n";
+
+/// An address that [`Subject`]'s parser reads to the same address, with
+/// its trimmed text, which needs no CSV quoting: a canonical dotted quad
+/// (read here from the bytes), or text of hexadecimal digits, colons and
+/// dots that the standard library reads as an IPv6 address.
+fn parse_ip(line: &[u8]) -> Option<(std::net::IpAddr, &[u8])> {
+    if let Some((ip, text)) = parse_ipv4(line) {
+        return Some((ip.into(), text));
+    }
+    let text = line.trim_ascii();
+    if !text.contains(&b':')
+        || !text
+            .iter()
+            .all(|b| b.is_ascii_hexdigit() || *b == b':' || *b == b'.')
+    {
+        return None;
+    }
+    // Only ASCII remains.
+    let ip: std::net::Ipv6Addr = std::str::from_utf8(text).ok()?.parse().ok()?;
+    Some((ip.into(), text))
+}
 
 /// A dotted-quad IPv4 address in its canonical form (1 to 3 digits per
 /// octet, no leading zero), between ASCII blanks, with its text; `None` for
@@ -436,23 +457,25 @@ fn parse_ipv4(line: &[u8]) -> Option<(std::net::Ipv4Addr, &[u8])> {
     (octets == 4).then_some((std::net::Ipv4Addr::from(ip), b))
 }
 
-/// The parts of a CSV row shared by every address of one IPv4 interval
+/// The parts of a CSV row shared by every address of one interval
 /// of the snapshot: all but the line number, the input and the prefix, in
 /// one allocation (one cache miss to reach):
 ///
-/// - bytes 0..4 and 4..8: the matched route's first and last address
-///   (big-endian), when byte 8 is 1;
-/// - bytes 9..11: the length `h` of the head (little-endian);
+/// - bytes 0..16 and 16..32: the matched route's first and last address
+///   (big-endian, IPv4 in the low 32 bits), when byte 32 is 1;
+/// - bytes 33..35: the length `h` of the head (little-endian);
 /// - then the head, `kind,class,probability,`, of `h` bytes;
 /// - then the tail, `,asn,as_name,country,reasons,` and the line end.
 struct RowParts(Box<[u8]>);
 
+const HEADER: usize = 35;
+
 impl RowParts {
     fn new(route: Option<(u128, u128)>, head: &[u8], tail: &[u8]) -> Self {
-        let mut b = Vec::with_capacity(11 + head.len() + tail.len());
+        let mut b = Vec::with_capacity(HEADER + head.len() + tail.len());
         let (start, end) = route.unwrap_or_default();
-        b.extend_from_slice(&(start as u32).to_be_bytes());
-        b.extend_from_slice(&(end as u32).to_be_bytes());
+        b.extend_from_slice(&start.to_be_bytes());
+        b.extend_from_slice(&end.to_be_bytes());
         b.push(u8::from(route.is_some()));
         // A head is a few dozen bytes.
         b.extend_from_slice(&(head.len().min(u16::MAX as usize) as u16).to_le_bytes());
@@ -461,19 +484,19 @@ impl RowParts {
         RowParts(b.into_boxed_slice())
     }
 
-    fn route(&self) -> Option<(u32, u32)> {
+    fn route(&self) -> Option<(u128, u128)> {
         let b = &self.0;
-        (b[8] == 1).then(|| {
-            (
-                u32::from_be_bytes([b[0], b[1], b[2], b[3]]),
-                u32::from_be_bytes([b[4], b[5], b[6], b[7]]),
-            )
-        })
+        let at = |i: usize| {
+            let mut x = [0u8; 16];
+            x.copy_from_slice(&b[i..i + 16]);
+            u128::from_be_bytes(x)
+        };
+        (b[32] == 1).then(|| (at(0), at(16)))
     }
 
     fn head_and_tail(&self) -> (&[u8], &[u8]) {
-        let h = usize::from(u16::from_le_bytes([self.0[9], self.0[10]]));
-        self.0[11..].split_at(h)
+        let h = usize::from(u16::from_le_bytes([self.0[33], self.0[34]]));
+        self.0[HEADER..].split_at(h)
     }
 }
 
@@ -483,53 +506,64 @@ impl RowParts {
 struct RowCache {
     options: BatchOptions,
     v4: Box<[std::sync::OnceLock<RowParts>]>,
+    v6: Box<[std::sync::OnceLock<RowParts>]>,
 }
 
 impl RowCache {
     fn new<S: AsRef<[u8]>>(detector: &Detector<S>, options: BatchOptions) -> Self {
-        let n = if options.format == OutputFormat::Csv {
-            detector.snapshot().counts().v4_intervals
-        } else {
-            0
+        let counts = detector.snapshot().counts();
+        let table = |n: usize| {
+            let n = if options.format == OutputFormat::Csv {
+                n
+            } else {
+                0
+            };
+            (0..n).map(|_| std::sync::OnceLock::new()).collect()
         };
         RowCache {
             options,
-            v4: (0..n).map(|_| std::sync::OnceLock::new()).collect(),
+            v4: table(counts.v4_intervals),
+            v6: table(counts.v6_intervals),
         }
     }
 
-    fn write_ipv4_row<S: AsRef<[u8]>>(
+    /// Writes the row of an address whose input text needs no quoting.
+    fn write_ip_row<S: AsRef<[u8]>>(
         &self,
         detector: &Detector<S>,
         out: &mut Vec<u8>,
         line: u64,
         input: &[u8],
-        ip: std::net::Ipv4Addr,
+        ip: std::net::IpAddr,
     ) {
-        let i = detector.interval_v4(ip);
-        let parts = self.v4[i].get_or_init(|| {
-            let score = detector.score_ip(ip.into());
+        let (i, v6, table) = match ip {
+            std::net::IpAddr::V4(a) => (detector.interval_v4(a), false, &self.v4),
+            std::net::IpAddr::V6(a) => (detector.interval_v6(a), true, &self.v6),
+        };
+        let parts = table[i].get_or_init(|| {
+            let score = detector.score_ip(ip);
             let mut head = Vec::new();
             csv_head(&mut head, &score);
             let mut tail = Vec::new();
             csv_tail(&mut tail, &score, self.options.explain);
-            RowParts::new(detector.interval_route(i, false), &head, &tail)
+            RowParts::new(detector.interval_route(i, v6), &head, &tail)
         });
         let (head, tail) = parts.head_and_tail();
         out.extend_from_slice(itoa::Buffer::new().format(line).as_bytes());
         out.push(b',');
-        // A canonical dotted quad needs no quoting.
         out.extend_from_slice(input);
         out.push(b',');
         out.extend_from_slice(head);
         if let Some((start, end)) = parts.route() {
-            let (net, len) = crate::snapshot::largest_block(
-                start.into(),
-                end.into(),
-                u32::from(ip).into(),
-                false,
-            );
-            write_ipv4_prefix(out, net as u32, len);
+            let (bits, a) = crate::snapshot::ip_to_u128(ip);
+            let (net, len) = crate::snapshot::largest_block(start, end, bits, a);
+            if a {
+                let net = crate::snapshot::to_network(net, len, true);
+                // Writing into a Vec cannot fail.
+                let _ = write!(out, "{net}");
+            } else {
+                write_ipv4_prefix(out, net as u32, len);
+            }
         }
         out.extend_from_slice(tail);
     }
@@ -853,7 +887,25 @@ mod tests {
             });
         }
         let mut accepted = 0;
+        cases.extend(
+            [
+                "::",
+                "::1",
+                "2001:db8::1",
+                " 2001:DB8::1 ",
+                "::ffff:1.2.3.4",
+                "1:2:3",
+                "2001:db8::g",
+                ":::",
+            ]
+            .map(String::from),
+        );
         for case in &cases {
+            if let Some((ip, text)) = parse_ip(case.as_bytes()) {
+                let general: Subject = case.parse().expect("the general parser accepts it");
+                assert_eq!(general, Subject::Ip(ip), "{case:?}");
+                assert_eq!(text, case.trim().as_bytes(), "{case:?}");
+            }
             if let Some((ip, text)) = parse_ipv4(case.as_bytes()) {
                 accepted += 1;
                 let general: Subject = case.parse().expect("the general parser accepts it");
@@ -920,25 +972,37 @@ mod tests {
     fn fast_rows_equal_general_rows() {
         let d = Detector::default_world().expect("default world");
         let mut input = String::new();
-        for i in 0..d.snapshot().interval_count(false) {
-            let (start, end, _) = d.snapshot().interval(i, false);
-            for a in [start, end, start + (end - start) / 2] {
-                input.push_str(&format!("{}\n", std::net::Ipv4Addr::from(a as u32)));
+        for v6 in [false, true] {
+            for i in 0..d.snapshot().interval_count(v6) {
+                let (start, end, _) = d.snapshot().interval(i, v6);
+                for a in [start, end, start + (end - start) / 2] {
+                    let ip = crate::snapshot::u128_to_ip(a, v6);
+                    input.push_str(&format!("{ip}\n"));
+                }
             }
         }
+        // Other spellings of IPv6 addresses, and text the fast path leaves
+        // to the general parser.
+        input.push_str(
+            "2001:DB8::1\n2001:0db8:0000::0001\n::ffff:192.0.2.1\n 2001:db8::2 \n1:2:3\n::\n",
+        );
         let mut fast = Vec::new();
         score_lines(&d, input.as_bytes(), &mut fast, BatchOptions::default()).expect("batch");
         let mut general = CSV_HEADER.to_vec();
+        let options = BatchOptions::default();
         for (n, text) in input.lines().enumerate() {
-            let score = d.score(&text.parse().expect("address"));
-            write_row(
-                &mut general,
-                BatchOptions::default(),
-                n as u64 + 1,
-                text,
-                Some(&score),
-                None,
-            );
+            let (line, text) = (n as u64 + 1, text.trim());
+            match text.parse::<Subject>() {
+                Ok(s) => write_row(&mut general, options, line, text, Some(&d.score(&s)), None),
+                Err(e) => write_row(
+                    &mut general,
+                    options,
+                    line,
+                    text,
+                    None,
+                    Some(&e.to_string()),
+                ),
+            }
         }
         assert!(input.lines().count() > 30);
         assert_eq!(

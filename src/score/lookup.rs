@@ -273,6 +273,12 @@ impl<S: AsRef<[u8]>> Detector<S> {
         self.fast.locate_v4(u32::from(ip)).0
     }
 
+    /// The IPv6 interval holding `ip`, by the fast index.
+    #[inline]
+    pub(crate) fn interval_v6(&self, ip: std::net::Ipv6Addr) -> usize {
+        self.fast.locate_v6(&self.snapshot, u128::from(ip)).0
+    }
+
     /// The matched route of interval `i`: its first and last address.
     pub(crate) fn interval_route(&self, i: usize, v6: bool) -> Option<(u128, u128)> {
         let cell = self.snapshot.interval_cell(i, v6);
