@@ -110,6 +110,17 @@ impl BatchOptions {
     pub fn is_explain(&self) -> bool {
         self.explain
     }
+
+    /// The longest input line accepted, in bytes (default 4096).
+    ///
+    /// ```
+    /// use bphscore::batch::BatchOptions;
+    /// assert_eq!(BatchOptions::default().line_len(), 4096);
+    /// assert_eq!(BatchOptions::default().max_line_len(64).line_len(), 64);
+    /// ```
+    pub fn line_len(&self) -> usize {
+        self.max_line_len
+    }
 }
 
 /// What a batch run did.
