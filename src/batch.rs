@@ -187,6 +187,9 @@ where
         .map_err(out_err)?;
     }
     let mut chunk: Vec<(u64, Input)> = Vec::with_capacity(options.chunk_lines.min(1 << 20));
+    // A read error ends the input; the rows of the lines read before it are
+    // written first, then the error is returned.
+    let mut failed: Option<Error> = None;
     loop {
         chunk.clear();
         let mut eof = false;
@@ -211,7 +214,11 @@ where
                     };
                     chunk.push((lines.line(), Input::Bad(String::new(), message)));
                 }
-                Err(e) => return Err(e),
+                Err(e) => {
+                    failed = Some(e);
+                    eof = true;
+                    break;
+                }
             }
         }
         let blocks: Vec<Vec<u8>> = chunk
@@ -245,7 +252,10 @@ where
         }
     }
     output.flush().map_err(out_err)?;
-    Ok(summary)
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(summary),
+    }
 }
 
 #[derive(Serialize)]

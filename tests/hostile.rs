@@ -1244,3 +1244,38 @@ fn one_byte_reads_detect_the_same_format() {
         }
     }
 }
+
+/// Regression: a read error in the middle of the input returned at once,
+/// and the rows of the lines already read in the same chunk were never
+/// written. They are now written, in order, before the error is returned.
+#[test]
+fn rows_read_before_a_read_error_are_written() {
+    struct ThreeLinesThenFailure(&'static [u8]);
+    impl std::io::Read for ThreeLinesThenFailure {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::other("connection reset"));
+            }
+            let n = buf.len().min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let detector = Detector::default_world().unwrap();
+    let mut out = Vec::new();
+    let err = bphscore::batch::score_lines(
+        &detector,
+        std::io::BufReader::new(ThreeLinesThenFailure(b"198.18.3.7\nnot-an-ip\nAS64502\n")),
+        &mut out,
+        Default::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    let text = String::from_utf8(out).unwrap();
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    assert_eq!(rows.len(), 3, "{text}");
+    assert!(rows[0].starts_with("1,198.18.3.7,"), "{text}");
+    assert!(rows[1].starts_with("2,not-an-ip,,error,"), "{text}");
+    assert!(rows[2].starts_with("3,AS64502,"), "{text}");
+}
