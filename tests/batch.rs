@@ -50,7 +50,7 @@ fn input_line(i: u64) -> (Vec<u8>, bool) {
     }
     .into_bytes();
     // Some lines end in CRLF; the row's input is the line without it.
-    line.extend_from_slice(if h % 7 == 0 { b"\r\n" } else { b"\n" });
+    line.extend_from_slice(if h.is_multiple_of(7) { b"\r\n" } else { b"\n" });
     (line, false)
 }
 
