@@ -1279,3 +1279,49 @@ fn rows_read_before_a_read_error_are_written() {
     assert!(rows[1].starts_with("2,not-an-ip,,error,"), "{text}");
     assert!(rows[2].starts_with("3,AS64502,"), "{text}");
 }
+
+// ---- (m) committed broken snapshots ----
+
+/// Opens a committed hostile snapshot from a file (memory-mapped) and
+/// from bytes: both refuse it with `Error::Snapshot` at `offset`, and the
+/// message says why.
+fn refused_at(name: &str, offset: u64, why: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/hostile")
+        .join(name);
+    let from_file = Snapshot::open(&path).unwrap_err();
+    let from_bytes = Snapshot::from_bytes(hostile(name)).unwrap_err();
+    for err in [from_file, from_bytes] {
+        assert!(
+            matches!(&err, Error::Snapshot { offset: o, .. } if *o == offset),
+            "{name}: {err:?}"
+        );
+        assert!(err.to_string().contains(why), "{name}: {err}");
+    }
+}
+
+/// `truncated-snapshot.bph`: a snapshot cut inside its IPv6 index, as a
+/// copy between machines interrupted half-way leaves it.
+#[test]
+fn a_truncated_snapshot_file_is_refused() {
+    refused_at("truncated-snapshot.bph", 24, "truncated or padded");
+}
+
+/// `bit-flipped-snapshot.bph`: one bit flipped in the route table (a bad
+/// disk or memory): the CRC-32 catches it.
+#[test]
+fn a_bit_flipped_snapshot_file_is_refused() {
+    refused_at("bit-flipped-snapshot.bph", 525_720, "checksum mismatch");
+}
+
+/// `resealed-route-out-of-range.bph`: a cell pointing at route 1,000 of 2,
+/// with the CRC-32 recomputed (a forger, or a bug in a writer): the
+/// reference check catches what the checksum cannot.
+#[test]
+fn a_resealed_snapshot_with_a_route_out_of_range_is_refused() {
+    refused_at(
+        "resealed-route-out-of-range.bph",
+        525_424,
+        "cell refers to a missing route",
+    );
+}
