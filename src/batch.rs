@@ -110,6 +110,17 @@ impl BatchOptions {
     pub fn is_explain(&self) -> bool {
         self.explain
     }
+
+    /// The longest input line accepted, in bytes (default 4096).
+    ///
+    /// ```
+    /// use bphscore::batch::BatchOptions;
+    /// assert_eq!(BatchOptions::default().line_len(), 4096);
+    /// assert_eq!(BatchOptions::default().max_line_len(64).line_len(), 64);
+    /// ```
+    pub fn line_len(&self) -> usize {
+        self.max_line_len
+    }
 }
 
 /// What a batch run did.
@@ -202,7 +213,7 @@ where
     let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<Block>(workers);
     let work_rx = std::sync::Mutex::new(work_rx);
     let (done_tx, done_rx) = std::sync::mpsc::channel::<Done>();
-    std::thread::scope(|scope| -> Result<()> {
+    let result = std::thread::scope(|scope| -> Result<()> {
         // Owned here, so that returning (at the end or on an error) closes
         // the channel and the workers stop before the scope joins them.
         let work_tx = work_tx;
@@ -242,12 +253,22 @@ where
         let mut pending = std::collections::BTreeMap::new();
         let mut spare: Vec<Block> = Vec::new();
         let mut eof = false;
+        let mut failed: Option<Error> = None;
         loop {
             while !eof && in_flight < max_in_flight {
                 let mut block = spare.pop().unwrap_or_default();
                 block.seq = next_seq;
                 block.first_line = lines.line() + 1;
-                eof = read_block(&mut lines, &mut block, options.chunk_lines)?;
+                eof = match read_block(&mut lines, &mut block, options.chunk_lines) {
+                    Ok(eof) => eof,
+                    // A read error ends the input: the rows of the lines
+                    // read before it are still scored and written, then
+                    // the error is returned.
+                    Err(e) => {
+                        failed = Some(e);
+                        true
+                    }
+                };
                 if block.items.is_empty() {
                     break;
                 }
@@ -258,7 +279,7 @@ where
                 }
             }
             if in_flight == 0 {
-                return Ok(());
+                return failed.map_or(Ok(()), Err);
             }
             let done = done_rx.recv().map_err(|_| worker_failed())?;
             pending.insert(done.seq, done);
@@ -274,9 +295,10 @@ where
                 in_flight -= 1;
             }
         }
-    })?;
+    });
+    // The rows written before a read error reach the output too.
     output.flush().map_err(out_err)?;
-    Ok(summary)
+    result.map(|()| summary)
 }
 
 fn worker_failed() -> Error {

@@ -353,3 +353,31 @@ fn built_snapshot_is_readable_like_any_new_file() {
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o444;
     assert_eq!(mode(&snapshot), mode(&plain));
 }
+
+#[test]
+fn score_max_line_len_turns_long_lines_into_error_rows() {
+    let mut child = bin()
+        .args(["score", "-", "--max-line-len", "12"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"198.18.3.7\n2001:db8:ffff::1\nAS64502\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let rows: Vec<&str> = stdout.lines().collect();
+    assert_eq!(rows.len(), 4, "{stdout}");
+    assert!(rows[1].starts_with("1,198.18.3.7,ip,"), "{stdout}");
+    assert!(
+        rows[2].starts_with("2,,,error,") && rows[2].ends_with("line longer than 12 bytes"),
+        "{stdout}"
+    );
+    assert!(rows[3].starts_with("3,AS64502,asn,"), "{stdout}");
+}

@@ -832,17 +832,18 @@ fn whole_ipv6_space_route_and_country() {
 /// closed socket); after many failed reads it ends, so that a regression
 /// shows as a failed assertion rather than a hung test.
 struct FailingReader {
-    served: bool,
+    served: usize,
     failures: u32,
 }
 
 impl std::io::Read for FailingReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if !self.served {
-            self.served = true;
-            let line = b"192.0.2.1\n";
-            buf[..line.len()].copy_from_slice(line);
-            return Ok(line.len());
+        let line = b"192.0.2.1\n";
+        if self.served < line.len() {
+            let n = buf.len().min(line.len() - self.served);
+            buf[..n].copy_from_slice(&line[self.served..self.served + n]);
+            self.served += n;
+            return Ok(n);
         }
         if self.failures >= 100_000 {
             return Ok(0);
@@ -859,7 +860,7 @@ impl std::io::Read for FailingReader {
 fn a_failing_reader_ends_the_source() {
     let reader = || {
         std::io::BufReader::new(FailingReader {
-            served: false,
+            served: 0,
             failures: 0,
         })
     };
@@ -878,7 +879,7 @@ fn a_failing_reader_ends_the_source() {
             "dying.netset",
             Some(Format::Netset),
             FailingReader {
-                served: false,
+                served: 0,
                 failures: 0,
             },
         )
@@ -1030,4 +1031,435 @@ fn rpsl_truncated_gzip_is_an_error_never_a_short_source() {
         assert!(matches!(err, Error::Io { .. }), "{err:?}");
         assert!(err.to_string().contains("rpsl-truncated.db.gz"), "{err}");
     }
+}
+// ---- (j) a 100 MB line, streamed ----
+
+/// A netset whose third line is `len` bytes of digits, generated as it
+/// is read (nothing of its size is ever held in memory by the test).
+struct HugeLine {
+    parts: Vec<(Vec<u8>, u64)>,
+    part: usize,
+    at: u64,
+}
+
+impl HugeLine {
+    fn new(len: u64) -> Self {
+        HugeLine {
+            parts: vec![
+                (b"# header\n192.0.2.1\n".to_vec(), 1),
+                (vec![b'7'; 1 << 16], len.div_ceil(1 << 16)),
+                (b"\n198.18.0.1\n".to_vec(), 1),
+            ],
+            part: 0,
+            at: 0,
+        }
+    }
+}
+
+impl std::io::Read for HugeLine {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while let Some((chunk, times)) = self.parts.get(self.part) {
+            let total = chunk.len() as u64 * times;
+            if self.at < total {
+                let off = (self.at % chunk.len() as u64) as usize;
+                let n = buf.len().min(chunk.len() - off);
+                buf[..n].copy_from_slice(&chunk[off..off + n]);
+                self.at += n as u64;
+                return Ok(n);
+            }
+            self.part += 1;
+            self.at = 0;
+        }
+        Ok(0)
+    }
+}
+
+/// A single line of 100 MB: the default limits (1 MiB per line in a
+/// source, 4 KiB per line in batch input) make it one typed error naming
+/// line 3, the next line is read, and no buffer grows past the limit
+/// (the line reader keeps at most the limit of a line).
+#[test]
+fn a_hundred_megabyte_line_is_one_error_and_reading_goes_on() {
+    const LEN: u64 = 100 << 20;
+    let items: Vec<_> = Parser::new(
+        "huge.netset",
+        Format::Netset,
+        std::io::BufReader::new(HugeLine::new(LEN)),
+        Limits::default(),
+    )
+    .collect();
+    assert_eq!(items.len(), 3, "{items:?}");
+    assert!(items[0].is_ok() && items[2].is_ok(), "{items:?}");
+    assert!(
+        matches!(&items[1], Err(Error::Limit { line: 3, what: "line length", limit, .. }) if *limit == 1 << 20),
+        "{:?}",
+        items[1]
+    );
+
+    // Lenient or not, a build refuses the source with the limit error.
+    let err = SnapshotBuilder::new()
+        .lenient(true)
+        .add_reader("huge.netset", None, HugeLine::new(LEN))
+        .unwrap_err();
+    assert!(matches!(err, Error::Limit { line: 3, .. }), "{err:?}");
+
+    // Batch scoring: one error row for it, in its place, among four rows.
+    let detector = Detector::default_world().unwrap();
+    let mut out = Vec::new();
+    let summary = bphscore::batch::score_lines(
+        &detector,
+        std::io::BufReader::new(HugeLine::new(LEN)),
+        &mut out,
+        Default::default(),
+    )
+    .unwrap();
+    assert_eq!((summary.rows, summary.errors), (4, 2));
+    let text = String::from_utf8(out).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows.len(), 5, "{text}");
+    assert!(rows[2].starts_with("2,192.0.2.1,ip,"), "{text}");
+    assert!(
+        rows[3].starts_with("3,,,error,") && rows[3].ends_with("line longer than 4096 bytes"),
+        "{text}"
+    );
+    assert!(rows[4].starts_with("4,198.18.0.1,ip,"), "{text}");
+}
+
+// ---- (k) a file that grows while it is read ----
+
+/// Reads a real file and appends `extra` lines to it (through another
+/// handle, as a feed downloader would) after each of its first reads:
+/// the file grows under the reader, deterministically.
+struct Growing {
+    file: std::fs::File,
+    appender: std::fs::File,
+    appends_left: u32,
+    appended: u64,
+}
+
+impl std::io::Read for Growing {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // Reads smaller than a line, so that the file grows faster than it
+        // is read until the appends stop; none after the end is seen.
+        let n = buf.len().min(8);
+        let got = self.file.read(&mut buf[..n])?;
+        if got > 0 && self.appends_left > 0 {
+            self.appends_left -= 1;
+            let line = format!(
+                "198.18.{}.{}\n",
+                100 + self.appended / 250,
+                self.appended % 250
+            );
+            self.appender.write_all(line.as_bytes())?;
+            self.appended += 1;
+        }
+        Ok(got)
+    }
+}
+
+fn growing(dir: &std::path::Path, name: &str, start: &str, appends: u32) -> (PathBuf, Growing) {
+    let path = dir.join(name);
+    std::fs::write(&path, start).unwrap();
+    let reader = Growing {
+        file: std::fs::File::open(&path).unwrap(),
+        appender: std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap(),
+        appends_left: appends,
+        appended: 0,
+    };
+    (path, reader)
+}
+
+/// A plain list that grows while it is read: every line that reached the
+/// file before the end was seen is read, and the source's recorded size
+/// and SHA-256 are those of exactly the bytes read (the whole final file,
+/// as the appends stop before the reader reaches the end). A FireHOL
+/// netset that states its entry count and grows is refused (the count no
+/// longer matches: a file rewritten under the reader). Batch scoring of a
+/// growing file gives one row per line read.
+#[test]
+fn a_file_that_grows_while_it_is_read() {
+    use sha2::Digest;
+    let dir = tempfile::tempdir().unwrap();
+    let start: String = (0..40).map(|i| format!("192.0.2.{i}\n")).collect();
+
+    let (path, reader) = growing(dir.path(), "growing.txt", &start, 200);
+    let mut builder = SnapshotBuilder::new();
+    let info = builder
+        .add_reader("growing.txt", None, reader)
+        .unwrap()
+        .clone();
+    let final_bytes = std::fs::read(&path).unwrap();
+    assert_eq!(final_bytes.iter().filter(|&&b| b == b'\n').count(), 240);
+    assert_eq!(info.records, 240);
+    assert_eq!(info.bytes, final_bytes.len() as u64);
+    let digest: String = sha2::Sha256::digest(&final_bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(info.sha256, digest);
+    let detector = Detector::new(builder.build().unwrap(), Model::default_model());
+    for ip in ["192.0.2.39", "198.18.100.199"] {
+        let score = detector.score_ip(ip.parse().unwrap());
+        assert_eq!(
+            score.features.get(bphscore::features::Feature::IpListed),
+            1.0,
+            "{ip}"
+        );
+    }
+
+    // A netset stating its count, which the growth breaks.
+    let header = format!("#\n# Entries         : 40 subnets, 40 unique IPs\n#\n{start}");
+    let (_, reader) = growing(dir.path(), "growing.netset", &header, 5);
+    let err = SnapshotBuilder::new()
+        .lenient(true)
+        .add_reader("growing.netset", None, reader)
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Parse { line: 0, message, .. } if message.contains("declares 40 records but 45")),
+        "{err:?}"
+    );
+
+    // Batch scoring: one row per line read, in order.
+    let (path, reader) = growing(dir.path(), "growing-queries.txt", &start, 30);
+    let mut out = Vec::new();
+    let summary = bphscore::batch::score_lines(
+        &Detector::default_world().unwrap(),
+        std::io::BufReader::with_capacity(64, reader),
+        &mut out,
+        Default::default(),
+    )
+    .unwrap();
+    let lines = std::fs::read_to_string(&path).unwrap().lines().count() as u64;
+    assert_eq!(lines, 70);
+    assert_eq!((summary.rows, summary.errors), (70, 0));
+}
+
+// ---- (l) deep nesting, re-encoded text, CRLF ----
+
+/// `deeply-nested.drop.json`: line 2 is a DROP record whose `cidr` is an
+/// array nested 100,000 deep. A recursive JSON parser without a depth
+/// limit would overflow its stack; it is one parse error naming line 2.
+/// Format detection, which parses JSON lines too, and the model loader
+/// refuse such nesting the same way.
+#[test]
+fn deeply_nested_json_is_a_parse_error() {
+    let feed = hostile("deeply-nested.drop.json");
+    let items: Vec<_> =
+        Parser::new("deep.json", Format::DropJson, &feed[..], Limits::default()).collect();
+    assert_eq!(items.len(), 3);
+    assert!(items[0].is_ok() && items[2].is_ok(), "{items:?}");
+    assert!(
+        matches!(&items[1], Err(Error::Parse { line: 2, .. })),
+        "{:?}",
+        items[1]
+    );
+
+    let err = SnapshotBuilder::new()
+        .add_reader("deep.json", None, &feed[..])
+        .unwrap_err();
+    assert!(matches!(err, Error::Parse { line: 2, .. }), "{err:?}");
+    let mut builder = SnapshotBuilder::new().lenient(true);
+    let info = builder.add_reader("deep.json", None, &feed[..]).unwrap();
+    assert_eq!((info.records, info.skipped), (2, 1));
+
+    // Detection sees the nested line first when it leads the file.
+    let second_line = feed.split(|&b| b == b'\n').nth(1).unwrap();
+    assert!(Format::detect(second_line).is_err());
+    let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let model = format!(r#"{{"format":"bphscore-model","format_version":1,"x":{nested}}}"#);
+    assert!(matches!(
+        Model::from_json(&model, "deep.json"),
+        Err(Error::Model { .. })
+    ));
+}
+
+/// `latin1-as-name.csv`: an ip-location-db ASN file re-encoded to
+/// Latin-1, so that line 2's AS name is not UTF-8. The record is refused
+/// with its line (never stored with a mangled name); a lenient build keeps
+/// the two others.
+#[test]
+fn a_latin1_as_name_is_refused_with_its_line() {
+    let feed = hostile("latin1-as-name.csv");
+    let err = SnapshotBuilder::new()
+        .add_reader("latin1.csv", None, &feed[..])
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Parse { line: 2, message, .. } if message.contains("invalid UTF-8")),
+        "{err:?}"
+    );
+    let mut builder = SnapshotBuilder::new().lenient(true);
+    let info = builder.add_reader("latin1.csv", None, &feed[..]).unwrap();
+    assert_eq!((info.records, info.skipped), (2, 1));
+    let detector = Detector::new(builder.build().unwrap(), Model::default_model());
+    assert_eq!(
+        detector.score_ip("198.18.0.1".parse().unwrap()).as_name,
+        Some("EXAMPLE-BPH")
+    );
+    assert_eq!(detector.score_ip("198.18.16.1".parse().unwrap()).asn, None);
+}
+
+/// `crlf-line-ends.pfx2as`: CRLF line ends and no line end after the last
+/// line. It gives the same records as the same lines with LF, and the
+/// last line is not lost.
+#[test]
+fn crlf_line_ends_in_a_committed_feed() {
+    let crlf = hostile("crlf-line-ends.pfx2as");
+    assert!(crlf.windows(2).any(|w| w == b"\r\n") && !crlf.ends_with(b"\n"));
+    let lf: Vec<u8> = String::from_utf8(crlf.clone())
+        .unwrap()
+        .replace("\r\n", "\n")
+        .into_bytes();
+    let parse = |b: &[u8]| -> Vec<Record> {
+        Parser::new("routes.pfx2as", Format::Pfx2as, b, Limits::default())
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let records = parse(&crlf);
+    assert_eq!(records.len(), 5);
+    assert_eq!(records, parse(&lf));
+    assert_eq!(Format::detect(&crlf), Ok(Format::Pfx2as));
+    let mut builder = SnapshotBuilder::new();
+    builder
+        .add_reader("routes.pfx2as", None, &crlf[..])
+        .unwrap();
+    let detector = Detector::new(builder.build().unwrap(), Model::default_model());
+    // The last line, without a line end, is there.
+    let last = detector.score_ip("2001:db8:8000::1".parse().unwrap());
+    assert_eq!(last.asn.map(|a| a.get()), Some(64511));
+}
+
+/// Gives at most one byte per read, as a pipe or a socket may.
+struct OneByteReads<'a>(&'a [u8]);
+
+impl std::io::Read for OneByteReads<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match (self.0.split_first(), buf.first_mut()) {
+            (Some((b, rest)), Some(slot)) => {
+                *slot = *b;
+                self.0 = rest;
+                Ok(1)
+            }
+            _ => Ok(0),
+        }
+    }
+}
+
+/// Regression (found while testing a file that grows under its reader):
+/// the gzip magic and the format were detected from the first read
+/// alone, so a reader returning a few bytes at a time (a pipe, a socket, a
+/// file being written) got `UnknownFormat` for a cut first line, or had
+/// its gzip stream taken for text. Every default-world source, plain and
+/// gzip'd, read a byte at a time, now gives the same source as read whole.
+#[test]
+fn one_byte_reads_detect_the_same_format() {
+    let world = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/world");
+    let mut names: Vec<_> = std::fs::read_dir(&world)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".py") && !n.ends_with(".md") && n != "queries.txt")
+        .collect();
+    names.sort();
+    assert!(names.len() >= 10, "{names:?}");
+    for name in names {
+        let plain = std::fs::read(world.join(&name)).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&plain).unwrap();
+        let gz = gz.finish().unwrap();
+        for bytes in [&plain, &gz] {
+            let mut whole = SnapshotBuilder::new();
+            let want = whole.add_reader(&name, None, &bytes[..]).unwrap().clone();
+            let mut slow = SnapshotBuilder::new();
+            let got = slow
+                .add_reader(&name, None, OneByteReads(bytes))
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+                .clone();
+            assert_eq!(got, want, "{name}");
+            assert!(got.records > 0, "{name}");
+        }
+    }
+}
+
+/// Regression: a read error in the middle of the input returned at once,
+/// and the rows of the lines already read in the same chunk were never
+/// written. They are now written, in order, before the error is returned.
+#[test]
+fn rows_read_before_a_read_error_are_written() {
+    struct ThreeLinesThenFailure(&'static [u8]);
+    impl std::io::Read for ThreeLinesThenFailure {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::other("connection reset"));
+            }
+            let n = buf.len().min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let detector = Detector::default_world().unwrap();
+    let mut out = Vec::new();
+    let err = bphscore::batch::score_lines(
+        &detector,
+        std::io::BufReader::new(ThreeLinesThenFailure(b"198.18.3.7\nnot-an-ip\nAS64502\n")),
+        &mut out,
+        Default::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    let text = String::from_utf8(out).unwrap();
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    assert_eq!(rows.len(), 3, "{text}");
+    assert!(rows[0].starts_with("1,198.18.3.7,"), "{text}");
+    assert!(rows[1].starts_with("2,not-an-ip,,error,"), "{text}");
+    assert!(rows[2].starts_with("3,AS64502,"), "{text}");
+}
+
+// ---- (m) committed broken snapshots ----
+
+/// Opens a committed hostile snapshot from a file (memory-mapped) and
+/// from bytes: both refuse it with `Error::Snapshot` at `offset`, and the
+/// message says why.
+fn refused_at(name: &str, offset: u64, why: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/hostile")
+        .join(name);
+    let from_file = Snapshot::open(&path).unwrap_err();
+    let from_bytes = Snapshot::from_bytes(hostile(name)).unwrap_err();
+    for err in [from_file, from_bytes] {
+        assert!(
+            matches!(&err, Error::Snapshot { offset: o, .. } if *o == offset),
+            "{name}: {err:?}"
+        );
+        assert!(err.to_string().contains(why), "{name}: {err}");
+    }
+}
+
+/// `truncated-snapshot.bph`: a snapshot cut inside its IPv6 index, as a
+/// copy between machines interrupted half-way leaves it.
+#[test]
+fn a_truncated_snapshot_file_is_refused() {
+    refused_at("truncated-snapshot.bph", 24, "truncated or padded");
+}
+
+/// `bit-flipped-snapshot.bph`: one bit flipped in the route table (a bad
+/// disk or memory): the CRC-32 catches it.
+#[test]
+fn a_bit_flipped_snapshot_file_is_refused() {
+    refused_at("bit-flipped-snapshot.bph", 525_720, "checksum mismatch");
+}
+
+/// `resealed-route-out-of-range.bph`: a cell pointing at route 1,000 of 2,
+/// with the CRC-32 recomputed (a forger, or a bug in a writer): the
+/// reference check catches what the checksum cannot.
+#[test]
+fn a_resealed_snapshot_with_a_route_out_of_range_is_refused() {
+    refused_at(
+        "resealed-route-out-of-range.bph",
+        525_424,
+        "cell refers to a missing route",
+    );
 }

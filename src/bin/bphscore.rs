@@ -97,6 +97,9 @@ struct ScoreArgs {
     /// Exit with status 3 when any input line is an error row.
     #[arg(long)]
     strict: bool,
+    /// Longest input line accepted, in bytes; a longer line becomes an error row.
+    #[arg(long, default_value_t = BatchOptions::default().line_len(), value_name = "BYTES")]
+    max_line_len: usize,
 }
 
 #[derive(Args)]
@@ -366,7 +369,10 @@ fn score(args: ScoreArgs) -> Result<ExitCode, Error> {
         .format
         .parse()
         .map_err(|message| Error::Build { message })?;
-    let options = BatchOptions::default().format(format).explain(args.explain);
+    let options = BatchOptions::default()
+        .format(format)
+        .explain(args.explain)
+        .max_line_len(args.max_line_len);
     let stdout = io::stdout();
     let out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let summary = if args.input.as_os_str() == "-" {
@@ -606,7 +612,7 @@ fn write_file(
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o644));
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     let mut tmp = builder
         .prefix(".bphscore-")

@@ -1141,7 +1141,7 @@ fn validate_frame(b: &[u8], name: &str) -> Result<(i64, u32, [Range<usize>; SECT
 }
 
 /// A temporary-file builder for outputs that are renamed into place: on
-/// Unix their mode is `0o644` less the umask, as for any other output,
+/// Unix their mode is `0o666` less the umask, as for any other new file,
 /// rather than the private mode of a temporary file.
 pub(crate) fn output_tempfile<'a>() -> tempfile::Builder<'a, 'a> {
     #[allow(unused_mut)]
@@ -1149,7 +1149,7 @@ pub(crate) fn output_tempfile<'a>() -> tempfile::Builder<'a, 'a> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o644));
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     builder
 }
@@ -1183,17 +1183,40 @@ fn crc32(bytes: &[u8]) -> u32 {
     }
 }
 
+/// The suffix of the temporary files [`write_atomic`] writes next to the
+/// target, named `.<target name>.<random>.bphscore.tmp`.
+const TEMP_SUFFIX: &str = ".bphscore.tmp";
+
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = output_tempfile()
-        .prefix(".bphscore-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
+    let name = path
+        .file_name()
+        .map_or_else(|| "snapshot".into(), |n| n.to_string_lossy());
+    let prefix = format!(".{name}.");
+    remove_stale_temp_files(dir, &prefix);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(TEMP_SUFFIX);
+    // A temporary file is private (0600) by default; a snapshot gets the
+    // mode of any new file (0666 less the umask), as readers such as a
+    // firewall daemon often run as another user.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
+    // A replaced snapshot keeps its mode.
+    if let Ok(old) = std::fs::metadata(path) {
+        tmp.as_file()
+            .set_permissions(old.permissions())
+            .map_err(|e| Error::io(tmp.path(), e))?;
+    }
+    // Held until the file is renamed and closed. A writer killed before the
+    // rename leaves its temporary file behind, unlocked: that is how a later
+    // write of the same target tells it from one still being written. Where
+    // the file system has no locks, nothing is ever removed.
+    let _ = tmp.as_file().lock();
     tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
     tmp.as_file()
         .sync_all()
@@ -1204,6 +1227,33 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// Removes the temporary files of earlier writes of the same target whose
+/// writer died (killed, or the machine stopped) before renaming them: their
+/// lock is free. Files still locked belong to a write in progress.
+fn remove_stale_temp_files(dir: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(n) = file_name.to_str() else {
+            continue;
+        };
+        if !(n.starts_with(prefix) && n.ends_with(TEMP_SUFFIX)) {
+            continue;
+        }
+        if !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let Ok(file) = File::open(entry.path()) else {
+            continue;
+        };
+        if file.try_lock().is_ok() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 #[cfg(test)]

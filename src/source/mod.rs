@@ -880,6 +880,9 @@ pub(crate) struct Opened<'a> {
     pub(crate) digest: Rc<RefCell<Digesting>>,
 }
 
+/// How much of a (decompressed) source format detection looks at.
+const DETECT_HEAD: usize = 64 * 1024;
+
 pub(crate) fn open<'a>(
     name: &str,
     raw: impl Read + 'a,
@@ -887,15 +890,17 @@ pub(crate) fn open<'a>(
     limits: Limits,
 ) -> Result<Opened<'a>, Error> {
     let digest = Rc::new(RefCell::new(Digesting::default()));
-    let hashing = Hashing {
+    let mut hashing = Hashing {
         inner: raw,
         digest: Rc::clone(&digest),
     };
-    let mut buffered = BufReader::with_capacity(64 * 1024, hashing);
-    let head = buffered
-        .fill_buf()
-        .map_err(|e| Error::parse(name, 0, format!("read error: {e}")))?;
-    let compressed = head.starts_with(&[0x1f, 0x8b]);
+    // The first bytes are read whole, however the reader splits them (a
+    // pipe, a socket or a file being written may return a byte at a time):
+    // neither the gzip magic nor the detected format may depend on the
+    // size of the first read.
+    let magic = read_head(&mut hashing, 2, name)?;
+    let compressed = magic.starts_with(&[0x1f, 0x8b]);
+    let buffered = BufReader::with_capacity(64 * 1024, io::Cursor::new(magic).chain(hashing));
     let mut reader: Box<dyn BufRead + 'a> = if compressed {
         let decoder = flate2::bufread::MultiGzDecoder::new(buffered);
         Box::new(BufReader::with_capacity(
@@ -912,11 +917,13 @@ pub(crate) fn open<'a>(
     let format = match format {
         Some(f) => f,
         None => {
-            let head = peek(&mut reader, name)?;
-            Format::detect(head).map_err(|hint| Error::UnknownFormat {
+            let head = read_head(&mut reader, DETECT_HEAD, name)?;
+            let format = Format::detect(&head).map_err(|hint| Error::UnknownFormat {
                 source_name: name.to_owned(),
                 hint,
-            })?
+            })?;
+            reader = Box::new(io::Cursor::new(head).chain(reader));
+            format
         }
     };
     Ok(Opened {
@@ -926,22 +933,25 @@ pub(crate) fn open<'a>(
     })
 }
 
-fn peek<'r>(reader: &'r mut Box<dyn BufRead + '_>, name: &str) -> Result<&'r [u8], Error> {
-    reader.fill_buf().map_err(|e| {
-        if let Some(limit) = e
+/// Reads up to `len` bytes, stopping early only at the end of input.
+fn read_head(reader: &mut impl Read, len: usize, name: &str) -> Result<Vec<u8>, Error> {
+    let mut head = Vec::with_capacity(len.min(DETECT_HEAD));
+    match reader.take(len as u64).read_to_end(&mut head) {
+        Ok(_) => Ok(head),
+        Err(e) => match e
             .get_ref()
             .and_then(|i| i.downcast_ref::<DecompressedLimit>())
         {
-            Error::Limit {
+            Some(limit) => Err(Error::Limit {
                 source_name: name.to_owned(),
                 line: 0,
                 what: "decompressed size",
                 limit: limit.0,
-            }
-        } else {
-            Error::parse(name, 0, format!("read error: {e}"))
-        }
-    })
+            }),
+            // A failing reader is no fault of one line (see `LineReader`).
+            None => Err(Error::io(name, e)),
+        },
+    }
 }
 
 /// Finds an 8-digit `YYYYMMDD` date in a file name (`routeviews-rv2-20260101-1200.pfx2as`).
