@@ -1449,7 +1449,7 @@ fn a_truncated_snapshot_file_is_refused() {
 /// disk or memory): the CRC-32 catches it.
 #[test]
 fn a_bit_flipped_snapshot_file_is_refused() {
-    refused_at("bit-flipped-snapshot.bph", 525_720, "checksum mismatch");
+    refused_at("bit-flipped-snapshot.bph", 525_864, "checksum mismatch");
 }
 
 /// `resealed-route-out-of-range.bph`: a cell pointing at route 1,000 of 2,
@@ -1459,7 +1459,7 @@ fn a_bit_flipped_snapshot_file_is_refused() {
 fn a_resealed_snapshot_with_a_route_out_of_range_is_refused() {
     refused_at(
         "resealed-route-out-of-range.bph",
-        525_424,
+        525_544,
         "cell refers to a missing route",
     );
 }

@@ -480,18 +480,15 @@ proptest! {
     }
 }
 
-/// A model with the given weights (in schema order) and intercept, or
-/// `None` when the model format refuses them.
+/// A model with the given weights (in schema order, repeated over the
+/// schema when fewer are given) and intercept, or `None` when the model
+/// format refuses them.
 fn random_model(weights: &[f64], intercept: f64) -> Option<Model> {
-    let names = [
-        "as_abuse_density",
-        "as_drop_share",
-        "asn_drop",
-        "as_log2_announced",
-        "prefix_abuse_density",
-        "prefix_in_drop",
-        "ip_listed",
-    ];
+    let names: Vec<&str> = bphscore::features::Feature::ALL
+        .iter()
+        .map(|f| f.name())
+        .collect();
+    let weights = (0..names.len()).map(|i| weights[i % weights.len()]);
     let transforms = ["sqrt", "identity", "log1p"];
     let features: Vec<String> = names
         .iter()
