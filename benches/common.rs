@@ -452,6 +452,47 @@ fn draw_name(rng: &mut Rng, bulletproof: bool) -> String {
     name
 }
 
+/// The `(start, end, origin ASN)` rows of an ip-location-db ASN CSV
+/// (`start,end,asn,name`); lines that do not read so are left out.
+pub fn asn_rows(text: &str) -> Vec<(u128, u128, u32)> {
+    let bits = |ip: IpAddr| match ip {
+        IpAddr::V4(a) => u128::from(u32::from(a)),
+        IpAddr::V6(a) => u128::from(a),
+    };
+    text.lines()
+        .filter_map(|l| {
+            let mut f = l.split(',');
+            let s: IpAddr = f.next()?.parse().ok()?;
+            let e: IpAddr = f.next()?.parse().ok()?;
+            let asn: u32 = f.next()?.parse().ok()?;
+            Some((bits(s), bits(e), asn))
+        })
+        .collect()
+}
+
+/// `n` addresses: half inside a random row, half uniform over the IPv4
+/// space or over IPv6 2000::/3, as for the synthetic world's queries.
+pub fn queries_in_rows(
+    rows: &[(u128, u128, u32)],
+    v6: bool,
+    rng: &mut Rng,
+    n: usize,
+) -> Vec<IpAddr> {
+    (0..n)
+        .map(|i| {
+            let a = if i % 2 == 0 {
+                let (s, e, _) = *rng.pick(rows);
+                s + rng.below_u128(e - s + 1)
+            } else if v6 {
+                (1u128 << 125) | (rng.next_u128() >> 3)
+            } else {
+                u128::from(rng.next_u64() as u32)
+            };
+            ip(a, v6)
+        })
+        .collect()
+}
+
 /// The CIDR blocks covering `[start, end]`.
 pub fn cidrs(mut start: u128, end: u128, v6: bool) -> Vec<(u128, u8)> {
     let bits = if v6 { 128 } else { 32 };

@@ -310,34 +310,8 @@ fn real_data(c: &mut Criterion) {
             eprintln!("real_data: {file} is absent, skipped");
             continue;
         };
-        let rows: Vec<(u128, u128, u32)> = text
-            .lines()
-            .filter_map(|l| {
-                let mut f = l.split(',');
-                let s: IpAddr = f.next()?.parse().ok()?;
-                let e: IpAddr = f.next()?.parse().ok()?;
-                let asn: u32 = f.next()?.parse().ok()?;
-                Some((bits(s), bits(e), asn))
-            })
-            .collect();
-        // Half inside a routing row, half uniform, as for the synthetic world.
-        let queries: Vec<IpAddr> = (0..QUERIES)
-            .map(|i| {
-                let a = if i % 2 == 0 {
-                    let (s, e, _) = *rng.pick(&rows);
-                    s + rng.below_u128(e - s + 1)
-                } else if v6 {
-                    (1u128 << 125) | (rng.next_u128() >> 3)
-                } else {
-                    u128::from(rng.next_u64() as u32)
-                };
-                if v6 {
-                    IpAddr::V6(a.into())
-                } else {
-                    IpAddr::V4((a as u32).into())
-                }
-            })
-            .collect();
+        let rows = common::asn_rows(&text);
+        let queries = common::queries_in_rows(&rows, v6, &mut rng, QUERIES);
         let family = if v6 { "v6" } else { "v4" };
         g.bench_function(format!("lookup_{family}"), |b| {
             b.iter(cycle(&queries, |ip| detector.lookup(ip)))
@@ -369,13 +343,6 @@ fn real_data(c: &mut Criterion) {
 #[derive(serde::Deserialize)]
 struct MmdbCountry<'a> {
     country_code: &'a str,
-}
-
-fn bits(ip: IpAddr) -> u128 {
-    match ip {
-        IpAddr::V4(a) => u128::from(u32::from(a)),
-        IpAddr::V6(a) => u128::from(a),
-    }
 }
 
 criterion_group! {

@@ -40,46 +40,9 @@ struct MmdbCountry<'a> {
 type Rows = Vec<(u128, u128, u32)>;
 
 fn real_rows(path: &Path) -> Option<Rows> {
-    let text = std::fs::read_to_string(path).ok()?;
-    Some(
-        text.lines()
-            .filter_map(|l| {
-                let mut f = l.split(',');
-                let s: IpAddr = f.next()?.parse().ok()?;
-                let e: IpAddr = f.next()?.parse().ok()?;
-                let asn: u32 = f.next()?.parse().ok()?;
-                Some((bits(s), bits(e), asn))
-            })
-            .collect(),
-    )
-}
-
-fn bits(ip: IpAddr) -> u128 {
-    match ip {
-        IpAddr::V4(a) => u128::from(u32::from(a)),
-        IpAddr::V6(a) => u128::from(a),
-    }
-}
-
-fn queries(rows: &Rows, v6: bool, seed: u64) -> Vec<IpAddr> {
-    let mut rng = common::Rng::fork(seed, u64::from(v6));
-    (0..QUERIES)
-        .map(|i| {
-            let a = if i % 2 == 0 {
-                let (s, e, _) = *rng.pick(rows);
-                s + rng.below_u128(e - s + 1)
-            } else if v6 {
-                (1u128 << 125) | (rng.next_u128() >> 3)
-            } else {
-                u128::from(rng.next_u64() as u32)
-            };
-            if v6 {
-                IpAddr::V6(a.into())
-            } else {
-                IpAddr::V4((a as u32).into())
-            }
-        })
-        .collect()
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|text| common::asn_rows(&text))
 }
 
 /// Nanoseconds per call of `f` over every query.
@@ -160,7 +123,8 @@ fn main() {
         QUERIES
     );
     for (family, rows, v6) in [("IPv4", &v4_rows, false), ("IPv6", &v6_rows, true)] {
-        let qs = queries(rows, v6, 7);
+        let qs =
+            common::queries_in_rows(rows, v6, &mut common::Rng::fork(7, u64::from(v6)), QUERIES);
         // Warm-up: fills the detector's per-interval slots and the caches.
         for _ in 0..2 {
             burst(&qs, |ip| detector.lookup(ip));
