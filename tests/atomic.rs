@@ -261,3 +261,72 @@ fn stale_temporary_files_are_removed_and_live_ones_kept() {
     bphscore::world::snapshot().unwrap().write(&target).unwrap();
     assert!(!live.exists());
 }
+
+/// Makes a FIFO at `path` with mkfifo(1) (coreutils).
+fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+/// Reads the FIFO at `path` to its end on another thread.
+fn drain(path: &Path) -> std::thread::JoinHandle<Vec<u8>> {
+    let path = path.to_owned();
+    std::thread::spawn(move || std::fs::read(path).unwrap())
+}
+
+/// An output that is a device or a pipe (`-o /dev/stdout`, `/dev/null`, a
+/// FIFO) is written in place: a rename over it would replace the device
+/// with a regular file, for every other program on the machine.
+#[test]
+fn a_fifo_target_is_written_in_place_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let world = bphscore::world::snapshot().unwrap();
+
+    let fifo = dir.path().join("snapshot.fifo");
+    mkfifo(&fifo);
+    let reader = drain(&fifo);
+    world.write(&fifo).unwrap();
+    // Checked before joining: a reader left waiting on a replaced FIFO
+    // would never return.
+    let is_fifo = |p: &Path| std::fs::metadata(p).unwrap().file_type().is_fifo();
+    assert!(is_fifo(&fifo));
+    let bytes = reader.join().unwrap();
+    let plain = dir.path().join("plain.bph");
+    world.write(&plain).unwrap();
+    assert_eq!(bytes, std::fs::read(&plain).unwrap());
+    assert!(Snapshot::from_bytes(bytes).is_ok());
+
+    // The command line's outputs: build -o and export -o.
+    let routes = dir.path().join("routes-20261101.pfx2as");
+    std::fs::write(&routes, "192.0.2.0\t24\t64496\n").unwrap();
+    let reader = drain(&fifo);
+    let status = Command::new(env!("CARGO_BIN_EXE_bphscore"))
+        .args(["build", "-q", "--build-time", "1794470400", "--routing"])
+        .arg(&routes)
+        .arg("-o")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(is_fifo(&fifo));
+    let built = reader.join().unwrap();
+    assert!(Snapshot::from_bytes(built).is_ok());
+    let reader = drain(&fifo);
+    let status = Command::new(env!("CARGO_BIN_EXE_bphscore"))
+        .args(["export", "-q", "--format", "cidr", "-o"])
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(is_fifo(&fifo));
+    let text = String::from_utf8(reader.join().unwrap()).unwrap();
+    assert!(text.lines().any(|l| l.contains('/')), "{text}");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|n| n.to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

@@ -599,10 +599,19 @@ fn export(args: ExportArgs) -> Result<ExitCode, Error> {
 }
 
 /// Writes `path` atomically: a temporary file beside it, renamed over it.
+/// A device or a pipe (`/dev/null`, `/dev/stdout`, a FIFO) is written in
+/// place instead, as renaming over it would replace the device.
 fn write_file(
     path: &std::path::Path,
     write: impl FnOnce(&mut std::fs::File) -> io::Result<()>,
 ) -> Result<(), Error> {
+    if bphscore::snapshot::is_special_file(path) {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| io_error(path, e))?;
+        return write(&mut f).map_err(|e| io_error(path, e));
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => std::path::Path::new("."),

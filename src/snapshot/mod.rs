@@ -1183,12 +1183,28 @@ fn crc32(bytes: &[u8]) -> u32 {
     }
 }
 
+/// Whether `path` exists and is neither a regular file nor a directory: a
+/// character or block device, a FIFO or a socket. Such outputs are written in
+/// place, never replaced by a rename.
+pub fn is_special_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// The suffix of the temporary files [`write_atomic`] writes next to the
 /// target, named `.<target name>.<random>.bphscore.tmp`.
 const TEMP_SUFFIX: &str = ".bphscore.tmp";
 
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
+    if is_special_file(path) {
+        // A device or a pipe (`/dev/null`, `/dev/stdout`, a FIFO) is written
+        // in place: renaming a file over it would replace the device itself.
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::io(path, e))?;
+        return f.write_all(bytes).map_err(|e| Error::io(path, e));
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
