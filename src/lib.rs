@@ -83,11 +83,12 @@ pub mod score;
 pub mod snapshot;
 pub mod source;
 mod subject;
+pub mod train;
 pub mod update;
 pub mod world;
 
 pub use error::{Error, Result};
-pub use score::{Class, Detector, Model, Reason, Score, Verdict};
+pub use score::{Class, Detector, Model, ModelKind, Reason, Score, Verdict};
 pub use snapshot::{Snapshot, SnapshotBuilder};
 pub use subject::{Asn, Country, ParseAsnError, ParseSubjectError, Subject};
 

@@ -35,6 +35,63 @@ enum Command {
     Live(LiveArgs),
     /// Show the organisations, ASes and blocks linked to an AS, an org handle or a prefix, and why.
     Entity(EntityArgs),
+    /// Train a model from labelled subjects (cross-validated, calibrated).
+    Train(TrainArgs),
+    /// Evaluate a model on labelled subjects: ROC/PR AUC, TPR at 1%/5% FPR, Brier, reliability, confusion.
+    Eval(EvalArgs),
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    /// Snapshot file (default: the embedded default world).
+    #[arg(long, value_name = "FILE")]
+    snapshot: Option<PathBuf>,
+    /// Labels: `subject,label` lines (bulletproof, bph-reseller, abused-legitimate, clean).
+    #[arg(long, value_name = "FILE")]
+    labels: PathBuf,
+    /// The model file to write.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// Cross-validation folds, split by AS.
+    #[arg(long, default_value_t = 5)]
+    folds: usize,
+    /// Seed of the folds: the same seed and inputs give the same model.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Model kinds to compare (repeatable; default: logistic and gbdt).
+    #[arg(long, value_parser = ["logistic", "gbdt"])]
+    kind: Vec<String>,
+    /// The model's name (default: the output file's stem).
+    #[arg(long)]
+    name: Option<String>,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// Snapshot file (default: the embedded default world).
+    #[arg(long, value_name = "FILE")]
+    snapshot: Option<PathBuf>,
+    /// Labels: `subject,label` lines.
+    #[arg(long, value_name = "FILE")]
+    labels: PathBuf,
+    /// Model to evaluate as it is (default: the embedded models/default.json).
+    #[arg(long, value_name = "FILE")]
+    model: Option<PathBuf>,
+    /// Cross-validate the trainer instead, with K folds split by AS.
+    #[arg(long, value_name = "K")]
+    cv: Option<usize>,
+    /// Seed of the cross-validation folds.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    json: bool,
+    /// Write roc.svg and reliability.svg into this folder.
+    #[arg(long, value_name = "DIR")]
+    plots: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -219,6 +276,8 @@ fn main() -> ExitCode {
         #[cfg(feature = "dns")]
         Command::Live(args) => live(args),
         Command::Entity(args) => entity(args),
+        Command::Train(args) => train(args),
+        Command::Eval(args) => eval(args),
     };
     match result {
         Ok(code) => code,
@@ -781,4 +840,162 @@ fn live_rows<S: AsRef<[u8]>>(
         writeln!(out, "{row}").map_err(|e| io_error(std::path::Path::new("<stdout>"), e))?;
     }
     Ok(())
+}
+
+/// Labelled subjects looked up in the snapshot (or the default world).
+fn dataset(
+    snapshot: &Option<PathBuf>,
+    labels: &std::path::Path,
+) -> Result<bphscore::train::Dataset, Error> {
+    use bphscore::train::{Dataset, Labels};
+    let labels = Labels::load(labels)?;
+    for (line, first) in &labels.duplicates {
+        eprintln!("bphscore: labels line {line}: repeats line {first}; counted once");
+    }
+    let data = match snapshot {
+        Some(path) => Dataset::new(
+            &Detector::new(Snapshot::open(path)?, Model::default_model()),
+            &labels,
+        ),
+        None => Dataset::new(
+            &Detector::new(bphscore::world::snapshot()?, Model::default_model()),
+            &labels,
+        ),
+    };
+    for (line, subject) in &data.unknown {
+        eprintln!("bphscore: labels line {line}: {subject} is unknown to the snapshot; left out");
+    }
+    Ok(data)
+}
+
+fn train(args: TrainArgs) -> Result<ExitCode, Error> {
+    use bphscore::train::{self, TrainOptions};
+    let data = dataset(&args.snapshot, &args.labels)?;
+    let name = args.name.clone().unwrap_or_else(|| {
+        args.output
+            .file_stem()
+            .map_or_else(|| "trained".into(), |s| s.to_string_lossy().into_owned())
+    });
+    let mut options = TrainOptions::default()
+        .folds(args.folds)
+        .seed(args.seed)
+        .name(name);
+    if !args.kind.is_empty() {
+        options = options.kinds(args.kind.clone());
+    }
+    let trained = train::train(&data, &options)?;
+    write_file(&args.output, |w| w.write_all(trained.json.as_bytes()))?;
+    if !args.quiet {
+        let f = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.4}"));
+        eprintln!(
+            "{} labelled subjects ({} positive), {} unknown to the snapshot; {}-fold cross-validation by AS",
+            data.examples.len(),
+            data.examples.iter().filter(|e| e.is_positive()).count(),
+            data.unknown.len(),
+            options.folds.clamp(2, data.examples.len().max(2))
+        );
+        eprintln!(
+            "{:<45} {:>8} {:>8} {:>9}",
+            "candidate", "ROC AUC", "PR AUC", "TPR@5%"
+        );
+        for c in &trained.candidates {
+            eprintln!(
+                "{:<45} {:>8} {:>8} {:>9}",
+                c.candidate,
+                f(c.metrics.roc_auc),
+                f(c.metrics.pr_auc),
+                f(c.metrics.tpr_at_fpr_5)
+            );
+        }
+        eprintln!(
+            "chosen: {}; calibrated held-out Brier {}; wrote {}",
+            trained.chosen,
+            f(trained.calibrated.brier),
+            args.output.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn eval(args: EvalArgs) -> Result<ExitCode, Error> {
+    use bphscore::train::{self, LABEL_CLASSES, TrainOptions};
+    let data = dataset(&args.snapshot, &args.labels)?;
+    let e = match args.cv {
+        Some(k) => train::cross_validate(&data, &TrainOptions::default().folds(k).seed(args.seed))?,
+        None => {
+            let model = match &args.model {
+                Some(path) => Model::load(path)?,
+                None => Model::default_model(),
+            };
+            train::evaluate(&data, &model)
+        }
+    };
+    if let Some(dir) = &args.plots {
+        std::fs::create_dir_all(dir).map_err(|e| Error::from_io(dir, e))?;
+        let roc = dir.join("roc.svg");
+        write_file(&roc, |w| w.write_all(train::plot::roc_svg(&e).as_bytes()))?;
+        let rel = dir.join("reliability.svg");
+        write_file(&rel, |w| {
+            w.write_all(train::plot::reliability_svg(&e).as_bytes())
+        })?;
+    }
+    let mut out = io::stdout().lock();
+    let io_err = |e: io::Error| Error::from_io("<stdout>", e);
+    if args.json {
+        let text = serde_json::to_string_pretty(&e)
+            .map_err(|e| Error::from_io("<stdout>", io::Error::other(e)))?;
+        writeln!(out, "{text}").map_err(io_err)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let f = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.4}"));
+    let m = &e.metrics;
+    let mut text = format!(
+        "{}\n{} subjects, {} positive (bulletproof or bph-reseller), {} labels unknown to the snapshot\n\n",
+        e.method,
+        m.subjects,
+        m.positives,
+        e.unknown.len()
+    );
+    text += &format!(
+        "{:<26} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
+        "scorer", "ROC AUC", "PR AUC", "TPR@1%", "TPR@5%", "P@k", "Brier"
+    );
+    let row = |name: &str, m: &bphscore::train::Metrics| {
+        format!(
+            "{:<26} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
+            name,
+            f(m.roc_auc),
+            f(m.pr_auc),
+            f(m.tpr_at_fpr_1),
+            f(m.tpr_at_fpr_5),
+            f(m.precision_at_k),
+            f(m.brier)
+        )
+    };
+    text += &row("model", m);
+    for (name, b) in &e.baselines {
+        text += &row(name, b);
+    }
+    text += "\nreliability (predicted → observed)\n";
+    for b in m.reliability.iter().filter(|b| b.count > 0) {
+        text += &format!(
+            "  [{:.1}, {:.1})  n={:<6} predicted {:.3}  observed {:.3}\n",
+            b.from, b.to, b.count, b.predicted, b.observed
+        );
+    }
+    text += "\nconfusion (rows: label, columns: verdict)\n";
+    text += &format!("{:<18}", "");
+    for c in LABEL_CLASSES {
+        text += &format!(" {:>17}", c.name());
+    }
+    text += "\n";
+    for (c, counts) in LABEL_CLASSES.iter().zip(&e.confusion.counts) {
+        text += &format!("{:<18}", c.name());
+        for n in counts {
+            text += &format!(" {n:>17}");
+        }
+        text += "\n";
+    }
+    out.write_all(text.as_bytes()).map_err(io_err)?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -114,6 +114,28 @@ pub enum Feature {
     EntityLinkedListed,
 }
 
+/// The hash of the feature schema: the first 16 hex digits of the SHA-256
+/// of the feature names in schema order, one per line. Trained model files
+/// carry it, and a model trained on another schema is refused.
+///
+/// ```
+/// let h = bphscore::features::schema_hash();
+/// assert_eq!(h.len(), 16);
+/// assert!(h.bytes().all(|b| b.is_ascii_hexdigit()));
+/// ```
+pub fn schema_hash() -> String {
+    use sha2::Digest;
+    let mut d = sha2::Sha256::new();
+    for f in Feature::ALL {
+        d.update(f.name().as_bytes());
+        d.update(b"\n");
+    }
+    d.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// The number of features in the schema.
 pub const FEATURE_COUNT: usize = 18;
 

@@ -15,11 +15,12 @@ use std::net::IpAddr;
 use ipnetwork::IpNetwork;
 
 pub use lookup::Verdict;
-pub use model::{MODEL_FORMAT_VERSION, Model, Thresholds, Transform};
+pub use model::{MODEL_FORMAT_VERSION, Model, ModelKind, Thresholds, Transform};
+pub(crate) use model::{Node, RawCalibration, RawFeature, RawModel, RawNode, RawStandardisation};
 
 use crate::error::Result;
 use crate::features::compile::NO_ROUTE;
-use crate::features::{FEATURE_COUNT, Feature, FeatureVector, Scope};
+use crate::features::{FEATURE_COUNT, Feature, FeatureVector};
 use crate::snapshot::{self, AsView, CellView, RouteView, Snapshot};
 use crate::source::SourceInfo;
 use crate::subject::{Asn, Country, Subject};
@@ -227,6 +228,17 @@ pub struct Score<'a> {
     pub features: FeatureVector,
     /// The strongest signals, strongest first.
     pub reasons: Reasons<'a>,
+}
+
+/// The class of a subject: an AS scored as a whole whose positive evidence
+/// is mostly block-level is `bulletproof` (the verdict about an AS is about
+/// the AS), never a reseller block of itself.
+#[inline(always)]
+pub(crate) fn subject_class(class: Class, subject: &Subject) -> Class {
+    match (class, subject) {
+        (Class::BphReseller, Subject::Asn(_)) => Class::Bulletproof,
+        (c, _) => c,
+    }
 }
 
 /// A snapshot and a model: scores subjects.
@@ -641,35 +653,14 @@ impl<S: AsRef<[u8]>> Detector<S> {
                 len: 0,
             },
         };
-        score.class = self.classify(probability, &contributions);
+        score.class = subject_class(self.classify(probability, &contributions), &subject);
         self.reasons(&x, &contributions, masks, &mut score.reasons);
         score
     }
 
     #[inline(always)]
     fn classify(&self, p: f64, contributions: &[f64; FEATURE_COUNT]) -> Class {
-        let t = self.model.thresholds();
-        if p >= t.bulletproof {
-            let (mut as_part, mut block_part) = (0.0, 0.0);
-            for f in Feature::ALL {
-                let c = contributions[f.index()].max(0.0);
-                match f.scope() {
-                    Scope::As => as_part += c,
-                    Scope::Block => block_part += c,
-                }
-            }
-            // Evidence about the whole AS makes the AS bulletproof; evidence
-            // about the block alone points at a bad customer of the provider.
-            if as_part >= block_part {
-                Class::Bulletproof
-            } else {
-                Class::BphReseller
-            }
-        } else if p >= t.abused_legitimate {
-            Class::AbusedLegitimate
-        } else {
-            Class::Clean
-        }
+        self.model.classify(p, contributions)
     }
 
     #[inline(always)]

@@ -5,11 +5,13 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::Class;
 use crate::error::{Error, Result};
 use crate::features::{FEATURE_COUNT, Feature, FeatureVector};
 
-/// The model file format version this build reads.
-pub const MODEL_FORMAT_VERSION: u32 = 1;
+/// The newest model file format version this build reads (it also reads
+/// version 1, hand-set logistic models without a schema hash).
+pub const MODEL_FORMAT_VERSION: u32 = 2;
 
 /// How a feature value is transformed before it is weighted.
 ///
@@ -42,30 +44,120 @@ impl Transform {
     }
 }
 
-#[derive(Deserialize)]
+/// A model file as written: [`Model::from_json`] validates it and folds
+/// standardisation and calibration into what scoring evaluates.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawModel {
-    format: String,
-    format_version: u32,
-    name: String,
-    version: String,
-    kind: String,
+pub(crate) struct RawModel {
+    pub format: String,
+    pub format_version: u32,
+    pub name: String,
+    pub version: String,
+    pub kind: String,
     #[serde(default)]
-    description: String,
-    intercept: f64,
-    features: BTreeMap<String, RawFeature>,
-    thresholds: Thresholds,
+    pub description: String,
+    /// The feature schema hash ([`crate::features::schema_hash`]) the model
+    /// was trained on (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    #[serde(default)]
+    pub intercept: f64,
+    #[serde(default)]
+    pub features: BTreeMap<String, RawFeature>,
+    /// Per feature: the mean and scale of the transformed value; the weight
+    /// applies to `(transform(x) - mean) / scale` (logistic, version 2).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub standardisation: BTreeMap<String, RawStandardisation>,
+    /// The trees of a `gbdt` model; their leaves add to `base_score`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trees: Vec<Vec<RawNode>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_score: Option<f64>,
+    /// Platt scaling of the raw log-odds z: probability = σ(a·z + b).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<RawCalibration>,
+    pub thresholds: Thresholds,
+    /// How the model was made and how well it did (free form).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training: Option<serde_json::Value>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawFeature {
-    weight: f64,
+pub(crate) struct RawFeature {
+    pub weight: f64,
     #[serde(default)]
-    transform: Transform,
-    #[serde(default)]
-    #[allow(dead_code)]
-    note: String,
+    pub transform: Transform,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStandardisation {
+    pub mean: f64,
+    pub scale: f64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCalibration {
+    pub a: f64,
+    pub b: f64,
+}
+
+/// A tree node in a file: a split (`feature`, `threshold`, `left`, `right`:
+/// `x <= threshold` goes left) or a leaf (no feature). Every node has the
+/// `value` its subtree would predict, for per-feature contributions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNode {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feature: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub right: Option<u32>,
+    pub value: f64,
+}
+
+/// A decision-tree node as evaluated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Node {
+    /// The split feature's index, `None` for a leaf.
+    pub feature: Option<usize>,
+    pub threshold: f64,
+    pub left: u32,
+    pub right: u32,
+    /// What the subtree predicts (the leaf's value for a leaf).
+    pub value: f64,
+}
+
+impl Node {
+    pub(crate) fn leaf(value: f64) -> Node {
+        Node {
+            feature: None,
+            threshold: 0.0,
+            left: 0,
+            right: 0,
+            value,
+        }
+    }
+}
+
+/// The kind of model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ModelKind {
+    /// A logistic function of (transformed) features: contributions are
+    /// exact.
+    Logistic,
+    /// Gradient-boosted trees on the raw features: contributions follow
+    /// each tree's decision path (the change of the predicted value at each
+    /// split is credited to the split's feature).
+    Gbdt,
 }
 
 /// The probability thresholds that turn a probability into a class.
@@ -109,9 +201,12 @@ pub struct Model {
     name: String,
     version: String,
     description: String,
+    kind: ModelKind,
     intercept: f64,
     weights: [f64; FEATURE_COUNT],
     transforms: [Transform; FEATURE_COUNT],
+    trees: Vec<Vec<Node>>,
+    calibration: (f64, f64),
     thresholds: Thresholds,
 }
 
@@ -145,58 +240,183 @@ impl Model {
                 format!("line {} column {}: {e}", e.line(), e.column()),
             )
         })?;
+        Model::from_raw(raw, name)
+    }
+
+    pub(crate) fn from_raw(raw: RawModel, name: &str) -> Result<Model> {
         if raw.format != "bphscore-model" {
             return Err(Error::model(
                 name,
                 format!("not a bphscore model (format {:?})", raw.format),
             ));
         }
-        if raw.format_version != MODEL_FORMAT_VERSION {
+        if raw.format_version == 0 || raw.format_version > MODEL_FORMAT_VERSION {
             return Err(Error::model(
                 name,
                 format!(
-                    "model format version {} is not supported (this build reads version {MODEL_FORMAT_VERSION})",
+                    "model format version {} is not supported (this build reads versions 1 to {MODEL_FORMAT_VERSION})",
                     raw.format_version
                 ),
             ));
         }
-        if raw.kind != "logistic" {
-            return Err(Error::model(
-                name,
-                format!(
-                    "unsupported model kind {:?}; this build scores \"logistic\" models",
-                    raw.kind
-                ),
-            ));
-        }
-        let mut weights = [f64::NAN; FEATURE_COUNT];
-        let mut transforms = [Transform::Identity; FEATURE_COUNT];
-        for (fname, f) in &raw.features {
-            let feature: Feature = fname
-                .parse()
-                .map_err(|e| Error::model(name, format!("{e}")))?;
-            if !f.weight.is_finite() {
+        let kind = match (raw.kind.as_str(), raw.format_version) {
+            ("logistic", _) => ModelKind::Logistic,
+            ("gbdt", 2..) => ModelKind::Gbdt,
+            _ => {
                 return Err(Error::model(
                     name,
-                    format!("feature {fname:?} has a non-finite weight"),
+                    format!(
+                        "unsupported model kind {:?}; this build scores \"logistic\" and (format 2) \"gbdt\" models",
+                        raw.kind
+                    ),
                 ));
             }
-            weights[feature.index()] = f.weight;
-            transforms[feature.index()] = f.transform;
+        };
+        if raw.format_version >= 2 {
+            let have = crate::features::schema_hash();
+            match &raw.schema {
+                None => {
+                    return Err(Error::model(
+                        name,
+                        "format 2 needs the feature schema hash it was trained on (\"schema\")",
+                    ));
+                }
+                Some(s) if *s != have => {
+                    return Err(Error::model(
+                        name,
+                        format!(
+                            "trained on feature schema {s}, but this build's features have schema {have}; retrain the model on a snapshot of this build"
+                        ),
+                    ));
+                }
+                Some(_) => {}
+            }
         }
-        let missing: Vec<&str> = Feature::ALL
-            .iter()
-            .filter(|f| weights[f.index()].is_nan())
-            .map(|f| f.name())
-            .collect();
-        if !missing.is_empty() {
-            return Err(Error::model(
-                name,
-                format!(
-                    "missing feature(s) {}; give every feature of the schema a weight (0 to ignore it)",
-                    missing.join(", ")
-                ),
-            ));
+        let finite = |v: f64, what: &str| {
+            if v.is_finite() {
+                Ok(v)
+            } else {
+                Err(Error::model(name, format!("{what} is not finite")))
+            }
+        };
+        let feature_of = |fname: &str| -> Result<Feature> {
+            fname
+                .parse()
+                .map_err(|e| Error::model(name, format!("{e}")))
+        };
+        let (a, b) = match raw.calibration {
+            Some(c) => (finite(c.a, "calibration a")?, finite(c.b, "calibration b")?),
+            None => (1.0, 0.0),
+        };
+        let mut weights = [0.0; FEATURE_COUNT];
+        let mut transforms = [Transform::Identity; FEATURE_COUNT];
+        let mut intercept = finite(raw.intercept, "the intercept")?;
+        let mut trees = Vec::new();
+        match kind {
+            ModelKind::Logistic => {
+                let mut seen = [false; FEATURE_COUNT];
+                for (fname, f) in &raw.features {
+                    let feature = feature_of(fname)?;
+                    finite(f.weight, &format!("the weight of feature {fname:?}"))?;
+                    weights[feature.index()] = f.weight;
+                    transforms[feature.index()] = f.transform;
+                    seen[feature.index()] = true;
+                }
+                let missing: Vec<&str> = Feature::ALL
+                    .iter()
+                    .filter(|f| !seen[f.index()])
+                    .map(|f| f.name())
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(Error::model(
+                        name,
+                        format!(
+                            "missing feature(s) {}; give every feature of the schema a weight (0 to ignore it)",
+                            missing.join(", ")
+                        ),
+                    ));
+                }
+                // w·(t(x) − m)/s = (w/s)·t(x) − w·m/s: folded into the
+                // weights and the intercept, exactly.
+                for (fname, st) in &raw.standardisation {
+                    let i = feature_of(fname)?.index();
+                    let mean = finite(st.mean, &format!("the mean of {fname:?}"))?;
+                    let scale = finite(st.scale, &format!("the scale of {fname:?}"))?;
+                    if scale <= 0.0 {
+                        return Err(Error::model(
+                            name,
+                            format!("the scale of {fname:?} is not positive"),
+                        ));
+                    }
+                    intercept -= weights[i] * mean / scale;
+                    weights[i] /= scale;
+                }
+                for w in &mut weights {
+                    *w *= a;
+                }
+                intercept = a * intercept + b;
+            }
+            ModelKind::Gbdt => {
+                if raw.trees.is_empty() {
+                    return Err(Error::model(name, "a gbdt model needs trees"));
+                }
+                let base = finite(raw.base_score.unwrap_or(0.0), "base_score")?;
+                // The bias of the path contributions: the base score plus
+                // every root's value.
+                let mut bias = base;
+                for (t, rt) in raw.trees.iter().enumerate() {
+                    let mut nodes = Vec::with_capacity(rt.len());
+                    for (k, rn) in rt.iter().enumerate() {
+                        let at = format!("tree {t} node {k}");
+                        let value = finite(rn.value, &format!("the value of {at}"))?;
+                        let node = match &rn.feature {
+                            None => Node::leaf(value),
+                            Some(fname) => {
+                                let feature = feature_of(fname)?.index();
+                                let (Some(threshold), Some(left), Some(right)) =
+                                    (rn.threshold, rn.left, rn.right)
+                                else {
+                                    return Err(Error::model(
+                                        name,
+                                        format!("{at}: a split needs threshold, left and right"),
+                                    ));
+                                };
+                                // Children after their parent: no cycles.
+                                let n = rt.len() as u32;
+                                if left as usize <= k
+                                    || right as usize <= k
+                                    || left >= n
+                                    || right >= n
+                                {
+                                    return Err(Error::model(
+                                        name,
+                                        format!(
+                                            "{at}: children must come after their parent, within the tree"
+                                        ),
+                                    ));
+                                }
+                                Node {
+                                    feature: Some(feature),
+                                    threshold: finite(
+                                        threshold,
+                                        &format!("the threshold of {at}"),
+                                    )?,
+                                    left,
+                                    right,
+                                    value,
+                                }
+                            }
+                        };
+                        nodes.push(node);
+                    }
+                    if nodes.is_empty() {
+                        return Err(Error::model(name, format!("tree {t} is empty")));
+                    }
+                    bias += nodes[0].value;
+                    trees.push(nodes);
+                }
+                intercept = a * bias + b;
+            }
         }
         let t = raw.thresholds;
         let valid = |v: f64| v.is_finite() && v > 0.0 && v < 1.0;
@@ -209,18 +429,70 @@ impl Model {
                 "thresholds must lie in (0, 1) with abused_legitimate <= bulletproof",
             ));
         }
-        if !raw.intercept.is_finite() {
-            return Err(Error::model(name, "the intercept is not finite"));
-        }
         Ok(Model {
             name: raw.name,
             version: raw.version,
             description: raw.description,
-            intercept: raw.intercept,
+            kind,
+            intercept,
             weights,
             transforms,
+            trees,
+            calibration: (a, b),
             thresholds: t,
         })
+    }
+
+    /// The kind of model.
+    pub fn kind(&self) -> ModelKind {
+        self.kind
+    }
+
+    /// The class of a known subject from its probability and the
+    /// per-feature contributions ([`Model::evaluate`]): at or above the
+    /// `bulletproof` threshold, `bulletproof` when evidence about the whole
+    /// AS weighs at least as much as evidence about the block, else
+    /// `bph-reseller`; then `abused-legitimate`; else `clean`.
+    ///
+    /// ```
+    /// use bphscore::{features::{Feature, FeatureVector}, Class, Model};
+    ///
+    /// let model = Model::default_model();
+    /// let mut x = FeatureVector::default();
+    /// x.set(Feature::AsnDrop, 1.0);
+    /// x.set(Feature::AsDropShare, 1.0);
+    /// let (p, c) = model.evaluate(&x);
+    /// assert_eq!(model.classify(p, &c), Class::Bulletproof);
+    /// ```
+    #[inline(always)]
+    pub fn classify(&self, p: f64, contributions: &[f64; FEATURE_COUNT]) -> Class {
+        let t = self.thresholds;
+        if p >= t.bulletproof {
+            let (mut as_part, mut block_part) = (0.0, 0.0);
+            for f in Feature::ALL {
+                let c = contributions[f.index()].max(0.0);
+                match f.scope() {
+                    crate::features::Scope::As => as_part += c,
+                    crate::features::Scope::Block => block_part += c,
+                }
+            }
+            // Evidence about the whole AS makes the AS bulletproof; evidence
+            // about the block alone points at a bad customer of the provider.
+            if as_part >= block_part {
+                Class::Bulletproof
+            } else {
+                Class::BphReseller
+            }
+        } else if p >= t.abused_legitimate {
+            Class::AbusedLegitimate
+        } else {
+            Class::Clean
+        }
+    }
+
+    /// The transform applied to a feature before it is weighted.
+    pub fn transform(&self, f: Feature) -> Transform {
+        self.transforms[f.index()]
     }
 
     /// The model's name.
@@ -243,7 +515,7 @@ impl Model {
         self.thresholds
     }
 
-    /// The weight of one feature.
+    /// The weight of one feature in the log-odds (0 for a tree model).
     ///
     /// ```
     /// use bphscore::{features::Feature, Model};
@@ -274,9 +546,28 @@ impl Model {
     pub fn evaluate(&self, x: &FeatureVector) -> (f64, [f64; FEATURE_COUNT]) {
         let mut c = [0.0; FEATURE_COUNT];
         let mut z = self.intercept;
-        for (i, v) in x.values().iter().enumerate() {
-            c[i] = self.weights[i] * self.transforms[i].apply(*v);
-            z += c[i];
+        match self.kind {
+            ModelKind::Logistic => {
+                for (i, v) in x.values().iter().enumerate() {
+                    c[i] = self.weights[i] * self.transforms[i].apply(*v);
+                    z += c[i];
+                }
+            }
+            ModelKind::Gbdt => {
+                let a = self.calibration.0;
+                let v = x.values();
+                for tree in &self.trees {
+                    let mut i = 0;
+                    while let Some(f) = tree[i].feature {
+                        let n = &tree[i];
+                        let next = if v[f] <= n.threshold { n.left } else { n.right } as usize;
+                        let delta = a * (tree[next].value - n.value);
+                        c[f] += delta;
+                        z += delta;
+                        i = next;
+                    }
+                }
+            }
         }
         (sigmoid(z), c)
     }
@@ -329,12 +620,12 @@ mod tests {
         let unknown_field = model_with(&all_features(), ",\"bogus\":1");
         assert!(Model::from_json(&unknown_field, "m").is_err());
         let newer =
-            model_with(&all_features(), "").replace("\"format_version\":1", "\"format_version\":2");
+            model_with(&all_features(), "").replace("\"format_version\":1", "\"format_version\":3");
         assert!(
             Model::from_json(&newer, "m")
                 .unwrap_err()
                 .to_string()
-                .contains("version 2 is not supported")
+                .contains("version 3 is not supported")
         );
         let err = Model::from_json("{", "m.json").unwrap_err().to_string();
         assert!(err.starts_with("model m.json: line 1"), "{err}");
