@@ -36,6 +36,7 @@ seed parse_delegated "$world"/delegated-* "$hostile"/delegated-*.txt
 seed subject_parse "$world"/queries.txt
 seed batch_lines "$world"/queries.txt
 seed model_json "$root"/models/*.json
+seed labels_file "$root"/testdata/labels/*.csv
 seed update_config "$root"/src/update/default-sources.toml
 seed protect_list "$world"/*.netset
 seed live_dns_answers "$world"/queries.txt
@@ -101,6 +102,12 @@ mkdir -p "$corpus/open_snapshot"
         --routing "$hostile"/whole-ipv6-space.pfx2as --geo "$hostile"/whole-ipv6-space-country.csv \
         --abuse "$hostile"/whole-ipv6-space-split.netset \
         --build-time 1794470400 --quiet --output "$corpus/open_snapshot/whole-space.bph"
+    # Trained models (format 2) of both kinds, on the default world's labels.
+    for kind in logistic gbdt; do
+        cargo run --quiet --release --bin bphscore -- train --quiet --kind "$kind" \
+            --labels testdata/labels/world-labels.csv --folds 2 \
+            --output "$corpus/model_json/trained-$kind.json"
+    done
 )
 
 for d in "$corpus"/*/; do

@@ -235,3 +235,23 @@ fn library_training_scores_classes_through_a_detector() {
         data.examples.len()
     );
 }
+
+#[test]
+fn the_default_world_labels_evaluate() {
+    let labels = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/labels/world-labels.csv");
+    let out = run(bin().args(["eval", "--json", "--labels"]).arg(&labels));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines = std::fs::read_to_string(&labels)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("subject"))
+        .count() as u64;
+    assert_eq!(v["metrics"]["subjects"].as_u64(), Some(lines));
+    assert_eq!(v["unknown"].as_array().map(Vec::len), Some(0));
+    // The shipped model ranks the world's labels above both baselines.
+    let auc = v["metrics"]["roc_auc"].as_f64().unwrap();
+    for b in v["baselines"].as_array().unwrap() {
+        assert!(auc > b[1]["roc_auc"].as_f64().unwrap(), "{b}");
+    }
+}

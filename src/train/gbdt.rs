@@ -146,12 +146,16 @@ fn grow(bins: &[Vec<u8>], cuts: &[Vec<f64>], g: &[f64], h: &[f64], p: Params) ->
         if open.is_empty() {
             break;
         }
-        let slot: std::collections::HashMap<usize, usize> =
-            open.iter().enumerate().map(|(s, o)| (o.0, s)).collect();
+        // Node index -> its place in `open` (usize::MAX: not growing).
+        let mut slot = vec![usize::MAX; nodes.len()];
+        for (s, o) in open.iter().enumerate() {
+            slot[o.0] = s;
+        }
         // Histograms: [open node][feature][bin] -> (G, H).
         let mut hist = vec![vec![vec![(0.0f64, 0.0f64); MAX_BINS]; bins.len()]; open.len()];
         for i in 0..n {
-            if let Some(&s) = slot.get(&(at[i] as usize)) {
+            let s = slot[at[i] as usize];
+            if s != usize::MAX {
                 for (f, fb) in bins.iter().enumerate() {
                     let e = &mut hist[s][f][fb[i] as usize];
                     e.0 += g[i];
@@ -194,7 +198,8 @@ fn grow(bins: &[Vec<u8>], cuts: &[Vec<f64>], g: &[f64], h: &[f64], p: Params) ->
             }
         }
         for i in 0..n {
-            if let Some(&s) = slot.get(&(at[i] as usize))
+            let s = slot[at[i] as usize];
+            if s != usize::MAX
                 && let Some((f, k)) = splits[s]
             {
                 let nd = &nodes[at[i] as usize];

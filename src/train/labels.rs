@@ -52,12 +52,14 @@ pub struct Labels {
 
 impl Labels {
     /// Reads a label file. Blank lines, `#` comments and a `subject,label`
-    /// header are skipped. An unknown label name, a bad subject, a missing
+    /// header (before the first label) are skipped. An unknown label name, a bad subject, a missing
     /// column or a subject labelled twice with different classes is an
     /// error naming the line (and, for a conflict, the first line).
     pub fn parse(source: &str, reader: impl BufRead) -> Result<Labels> {
         let mut out = Labels::default();
         let mut seen: HashMap<Subject, usize> = HashMap::new();
+        // A `subject,label` header may stand before the first label.
+        let mut header_seen_or_past = false;
         for (i, line) in reader.lines().enumerate() {
             let n = i as u64 + 1;
             let line = line.map_err(|e| Error::parse(source, n, format!("read error: {e}")))?;
@@ -76,8 +78,11 @@ impl Labels {
                     "expected two columns, `subject,label`",
                 ));
             }
-            if n == 1 && subject.eq_ignore_ascii_case("subject") {
-                continue;
+            if !header_seen_or_past {
+                header_seen_or_past = true;
+                if subject.eq_ignore_ascii_case("subject") && label.eq_ignore_ascii_case("label") {
+                    continue;
+                }
             }
             let class: Class = label.parse().map_err(|_| {
                 Error::parse(
@@ -156,8 +161,9 @@ mod tests {
     }
 
     #[test]
-    fn header_only_on_the_first_line() {
+    fn header_only_before_the_first_label() {
         assert!(Labels::parse("l", &b"subject,label\n"[..]).is_ok());
+        assert!(Labels::parse("l", &b"# c\n\nsubject,label\nAS1,clean\n"[..]).is_ok());
         assert!(Labels::parse("l", &b"AS1,clean\nsubject,label\n"[..]).is_err());
     }
 }

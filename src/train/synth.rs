@@ -134,11 +134,16 @@ struct Block {
     mnt: String,
 }
 
-/// Generates world `seed` with about `ases` ASes.
+/// The most ASes in one world: their space must fit in 240.0.0.0/4 (a
+/// world of 1,000 ASes uses about a third of it).
+pub const MAX_ASES: usize = 1000;
+
+/// Generates world `seed` with `ases` ASes (at most [`MAX_ASES`]).
 pub fn world(seed: u64, ases: usize) -> SynthWorld {
+    let ases = ases.min(MAX_ASES);
     let mut rng = Rng(seed ^ 0x005e_ed0f_b9b5);
     let day = 86_400i64;
-    let mut next_addr: u32 = u32::from(Ipv4Addr::new(240, 0, 0, 0));
+    let mut next_addr: u64 = u64::from(u32::from(Ipv4Addr::new(240, 0, 0, 0)));
     let mut pfx = String::new();
     let mut netset_a: Vec<u32> = Vec::new();
     let mut netset_b: Vec<u32> = Vec::new();
@@ -184,10 +189,13 @@ pub fn world(seed: u64, ases: usize) -> SynthWorld {
             Kind::Bulletproof => rng.range(20, 23) as u8,
         };
         let size = 1u32 << (32 - len);
-        // Align the allocation to its size.
-        next_addr = next_addr.div_ceil(size) * size;
-        let start = next_addr;
-        next_addr += size;
+        // Align the allocation to its size; stop where the space ends.
+        let aligned = next_addr.div_ceil(u64::from(size)) * u64::from(size);
+        if aligned + u64::from(size) > 1 << 32 {
+            break;
+        }
+        let start = aligned as u32;
+        next_addr = aligned + u64::from(size);
         let bad = kind == Kind::Bulletproof;
         let evasive = bad && rng.chance(0.3);
         let cc = if bad {
