@@ -288,16 +288,9 @@ fn folds(data: &Dataset, k: usize, seed: u64) -> Vec<usize> {
     groups.sort();
     groups.dedup();
     // Fisher-Yates with splitmix64: stable across platforms and releases.
-    let mut state = seed;
-    let mut next = || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
+    let mut rng = synth::Rng(seed);
     for i in (1..groups.len()).rev() {
-        let j = (next() % (i as u64 + 1)) as usize;
+        let j = (rng.next() % (i as u64 + 1)) as usize;
         groups.swap(i, j);
     }
     let fold_of: BTreeMap<String, usize> = groups
