@@ -493,16 +493,23 @@ struct RowParts(Box<[u8]>);
 const HEADER: usize = 35;
 
 impl RowParts {
-    fn new(route: Option<(u128, u128)>, head: &[u8], tail: &[u8]) -> Self {
-        let mut b = Vec::with_capacity(HEADER + head.len() + tail.len());
+    /// Builds the parts in one buffer: `head` and `tail` append their text.
+    fn build(
+        route: Option<(u128, u128)>,
+        head: impl FnOnce(&mut Vec<u8>),
+        tail: impl FnOnce(&mut Vec<u8>),
+    ) -> Self {
+        let mut b = Vec::with_capacity(160);
         let (start, end) = route.unwrap_or_default();
         b.extend_from_slice(&start.to_be_bytes());
         b.extend_from_slice(&end.to_be_bytes());
         b.push(u8::from(route.is_some()));
+        b.extend_from_slice(&[0, 0]);
+        head(&mut b);
         // A head is a few dozen bytes.
-        b.extend_from_slice(&(head.len().min(u16::MAX as usize) as u16).to_le_bytes());
-        b.extend_from_slice(head);
-        b.extend_from_slice(tail);
+        let h = (b.len() - HEADER).min(u16::MAX as usize) as u16;
+        b[33..35].copy_from_slice(&h.to_le_bytes());
+        tail(&mut b);
         RowParts(b.into_boxed_slice())
     }
 
@@ -564,11 +571,11 @@ impl RowCache {
         };
         let parts = table[i].get_or_init(|| {
             let score = detector.score_ip(ip);
-            let mut head = Vec::new();
-            csv_head(&mut head, &score);
-            let mut tail = Vec::new();
-            csv_tail(&mut tail, &score, self.options.explain);
-            RowParts::new(detector.interval_route(i, v6), &head, &tail)
+            RowParts::build(
+                detector.interval_route(i, v6),
+                |out| csv_head(out, &score),
+                |out| csv_tail(out, &score, self.options.explain),
+            )
         });
         let (head, tail) = parts.head_and_tail();
         out.extend_from_slice(itoa::Buffer::new().format(line).as_bytes());
@@ -650,7 +657,7 @@ fn csv_head(out: &mut Vec<u8>, s: &Score<'_>) {
     out.push(b',');
     csv_field(out, s.class.name());
     out.push(b',');
-    out.extend_from_slice(format!("{:.4}", s.probability).as_bytes());
+    crate::number::write_fixed(out, s.probability, 4);
     out.push(b',');
 }
 
@@ -667,7 +674,19 @@ fn csv_tail(out: &mut Vec<u8>, s: &Score<'_>, explain: bool) {
         csv_field(out, c.as_str());
     }
     out.push(b',');
-    csv_field(out, &reasons_text(s, explain));
+    if explain {
+        csv_field(out, &reasons_text(s, explain));
+    } else {
+        // `feature=value; …`: names and numbers need no quoting.
+        for (i, r) in s.reasons.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b"; ");
+            }
+            out.extend_from_slice(r.feature.name().as_bytes());
+            out.push(b'=');
+            crate::number::write_value(out, r.value);
+        }
+    }
     out.extend_from_slice(b",\n");
 }
 

@@ -79,6 +79,7 @@ mod error;
 pub mod export;
 pub mod features;
 pub mod live;
+mod number;
 pub mod score;
 pub mod snapshot;
 pub mod source;

@@ -166,13 +166,10 @@ impl fmt::Display for Reason<'_> {
 }
 
 pub(crate) fn fmt_value(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.0}")
-    } else if v.abs() < 1e-3 {
-        format!("{v:.2e}")
-    } else {
-        format!("{v:.4}")
-    }
+    let mut out = Vec::with_capacity(12);
+    crate::number::write_value(&mut out, v);
+    // Digits, signs, '.', 'e' and the standard library's "NaN"/"inf".
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The reasons of a score, strongest first: a fixed-capacity list that
