@@ -42,9 +42,24 @@ struct BuildArgs {
     /// Routing source: ip-location-db ASN CSV or CAIDA prefix2as (repeatable).
     #[arg(long, value_name = "[FORMAT:]FILE")]
     routing: Vec<SourceSpec>,
-    /// Abuse source: Spamhaus DROP (JSON or text), ASN-DROP, FireHOL netset (repeatable).
+    /// Abuse source: Spamhaus DROP (JSON or text), ASN-DROP, FireHOL netset, abuse.ch
+    /// Feodo Tracker (JSON, CSV), URLhaus (CSV), ThreatFox (JSON), AbuseIPDB (JSON),
+    /// generic CSV `indicator,first_seen,last_seen,category,source` (repeatable).
     #[arg(long, value_name = "[FORMAT:]FILE")]
     abuse: Vec<SourceSpec>,
+    /// Passive-DNS source in the Common Output Format, JSON lines (repeatable).
+    #[arg(long, value_name = "[FORMAT:]FILE", num_args = 1..)]
+    pdns: Vec<SourceSpec>,
+    /// Reference time of time-aware evidence (YYYY-MM-DD, RFC 3339 or unix
+    /// seconds; default: the newest source's date).
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    /// Days after which an abuse listing counts half.
+    #[arg(long, value_name = "DAYS", default_value_t = 30.0)]
+    half_life: f64,
+    /// Days after which abuse and passive-DNS evidence is dropped.
+    #[arg(long, value_name = "DAYS", default_value_t = 365.0)]
+    horizon: f64,
     /// Geolocation source: ip-location-db country CSV (repeatable).
     #[arg(long, value_name = "[FORMAT:]FILE")]
     geo: Vec<SourceSpec>,
@@ -252,19 +267,43 @@ fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
     if let Some(t) = args.build_time {
         builder = builder.build_time(t);
     }
-    let groups: [(&str, &[SourceSpec], &[SourceKind]); 4] = [
+    if let Some(d) = &args.as_of {
+        let t = bphscore::source::parse_timestamp(d).map_err(|e| Error::Build {
+            message: format!("--as-of: {e}"),
+        })?;
+        builder = builder.as_of(t);
+    }
+    if !(args.half_life.is_finite() && args.half_life > 0.0)
+        || !(args.horizon.is_finite() && args.horizon > 0.0)
+    {
+        return Err(Error::Build {
+            message: "--half-life and --horizon must be positive numbers of days".to_owned(),
+        });
+    }
+    let mut policy = bphscore::features::TimePolicy::default();
+    policy.half_life_days = args.half_life;
+    policy.horizon_days = args.horizon;
+    builder = builder.time_policy(policy);
+    let groups: [(&str, &[SourceSpec], &[SourceKind]); 5] = [
         ("--routing", &args.routing, &[SourceKind::Routing]),
         ("--geo", &args.geo, &[SourceKind::Geo]),
         (
             "--abuse",
             &args.abuse,
-            &[SourceKind::Blocklist, SourceKind::Drop, SourceKind::AsnDrop],
+            &[
+                SourceKind::Blocklist,
+                SourceKind::Drop,
+                SourceKind::AsnDrop,
+                SourceKind::AbuseFeed,
+            ],
         ),
         ("--whois", &args.whois, &[SourceKind::Whois]),
+        ("--pdns", &args.pdns, &[SourceKind::PassiveDns]),
     ];
     if groups.iter().all(|g| g.1.is_empty()) {
         return Err(Error::Build {
-            message: "no sources given; use --routing, --geo, --abuse and --whois".to_owned(),
+            message: "no sources given; use --routing, --geo, --abuse, --whois and --pdns"
+                .to_owned(),
         });
     }
     let mut skipped = 0u64;
@@ -292,6 +331,30 @@ fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
     }
     let snapshot = builder.build()?;
     snapshot.write(&args.output)?;
+    if !args.quiet
+        && let Some(t) = snapshot.timed_summary()
+        && (t.indicators_kept + t.domain_indicators_kept + t.dns_records + t.reset_by_transfer
+            + t.expired
+            + t.after_as_of
+            > 0)
+    {
+        eprintln!(
+            "time-aware evidence as of {}: {} address and {} domain indicator(s) kept, {} passive-DNS record(s) ({} of other types), {} domain(s), {} address(es); dropped: {} older than the horizon, {} after the reference time, {} reset by a transfer; {} duplicate(s) merged",
+            t.as_of
+                .map(bphscore::source::format_date)
+                .unwrap_or_else(|| "unknown".into()),
+            t.indicators_kept,
+            t.domain_indicators_kept,
+            t.dns_records,
+            t.dns_other_types,
+            t.domains,
+            t.addresses,
+            t.expired,
+            t.after_as_of,
+            t.reset_by_transfer,
+            t.duplicates
+        );
+    }
     if !args.quiet {
         let c = snapshot.counts();
         eprintln!(
@@ -345,11 +408,14 @@ fn io_error(path: &std::path::Path, source: io::Error) -> Error {
 }
 
 fn report(info: &SourceInfo) {
-    let skipped = if info.skipped > 0 {
+    let mut skipped = if info.skipped > 0 {
         format!(", {} bad record(s) SKIPPED", info.skipped)
     } else {
         String::new()
     };
+    if info.duplicates > 0 {
+        skipped.push_str(&format!(", {} duplicate(s) merged", info.duplicates));
+    }
     eprintln!(
         "read {} ({}, {}): {} records, dated {}{skipped}",
         info.name,

@@ -100,7 +100,7 @@ impl std::str::FromStr for Class {
 }
 
 /// The most reasons a score carries.
-pub const MAX_REASONS: usize = 4;
+pub const MAX_REASONS: usize = 6;
 
 /// One signal behind a score: the feature, its value, how much it moved the
 /// log-odds, and the source of the evidence with its date.

@@ -308,7 +308,7 @@ fn header_date(comment: &str, state: &mut State) {
     let c = comment.trim_start_matches('#').trim();
     if let Some((key, value)) = c.split_once(':')
         && key.trim().eq_ignore_ascii_case("last updated")
-        && let Ok(t) = parse_timestamp(value)
+        && let Ok(t) = parse_timestamp(value.trim().trim_end_matches('#'))
     {
         state.date = Some(t);
     }
