@@ -457,8 +457,11 @@ pub(crate) fn compile(
             }
         }
     }
-    // IPv4 weights: one per address, its strongest listing.
-    for ip in ips.values() {
+    // IPv4 weights: one per address, its strongest listing. Summed in
+    // address order, so that the floating-point sums are reproducible.
+    let mut listed: Vec<&TimedIp> = ips.values().collect();
+    listed.sort_unstable_by_key(|i| i.key);
+    for ip in listed {
         let (bkey, _) = block_of(ip.key);
         if let Some(b) = blocks.get_mut(&bkey) {
             if ip.key.0 {
@@ -475,8 +478,10 @@ pub(crate) fn compile(
             }
         }
     }
-    for (w, a) in v6_max.values() {
-        as_acc[*a as usize].0 += 256.0 * w;
+    let mut v6_max: Vec<(Key, (f64, u32))> = v6_max.into_iter().collect();
+    v6_max.sort_unstable_by_key(|e| e.0);
+    for (_, (w, a)) in v6_max {
+        as_acc[a as usize].0 += 256.0 * w;
     }
 
     // Domains: expiry, abuse overlap, then attribution to addresses and blocks.
