@@ -533,6 +533,7 @@ fn print_inspect<S: AsRef<[u8]>>(
             "created_by": s.created_by(),
             "checksum": format!("{:08x}", s.checksum()),
             "counts": s.counts(),
+            "timed": s.timed_summary(),
             "sources": s.sources(),
         });
         writeln!(out, "{value:#}").map_err(w)?;
@@ -576,17 +577,35 @@ fn print_inspect<S: AsRef<[u8]>>(
         s.sources().iter().map(|x| x.skipped).sum::<u64>()
     )
     .map_err(w)?;
+    if let Some(t) = s.timed_summary() {
+        let p = t.policy.unwrap_or_default();
+        writeln!(
+            out,
+            "timed       half-life {} days, horizon {} days; {} address and {} domain indicator(s), {} passive-DNS record(s), {} domain(s); dropped {} expired, {} after as-of, {} reset by a transfer; {} duplicate(s) merged",
+            p.half_life_days,
+            p.horizon_days,
+            t.indicators_kept,
+            t.domain_indicators_kept,
+            t.dns_records,
+            t.domains,
+            t.expired,
+            t.after_as_of,
+            t.reset_by_transfer,
+            t.duplicates
+        )
+        .map_err(w)?;
+    }
     writeln!(out, "sources").map_err(w)?;
     writeln!(
         out,
-        "  {:<36} {:<18} {:<9} {:<20} {:>9} {:>7}  sha256",
+        "  {:<36} {:<18} {:<11} {:<20} {:>9} {:>7}  sha256",
         "name", "format", "kind", "date", "records", "skipped"
     )
     .map_err(w)?;
     for src in s.sources() {
         writeln!(
             out,
-            "  {:<36} {:<18} {:<9} {:<20} {:>9} {:>7}  {}",
+            "  {:<36} {:<18} {:<11} {:<20} {:>9} {:>7}  {}",
             src.name,
             src.format.name(),
             src.kind().to_string(),
