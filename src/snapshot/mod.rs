@@ -461,6 +461,19 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         let norgs = exact(SEC_WHOIS_ORGS, ORG_LEN, "WHOIS organisations")?;
         exact(SEC_WHOIS_ASES, WHOIS_AS_LEN, "WHOIS ASes")?;
         let nlinks = exact(SEC_WHOIS_LINKS, LINK_LEN, "WHOIS links")?;
+        // Parallel tables are read with their cell or AS: checked first.
+        if exact(SEC_CELL_TIMED, CELL_TIMED_LEN, "cell evidence")? != ncells {
+            return Err(err(
+                sections[SEC_CELL_TIMED as usize].start,
+                "cell evidence does not match the cells".into(),
+            ));
+        }
+        if exact(SEC_TIMED_AS, TIMED_AS_LEN, "timed AS")? != nases {
+            return Err(err(
+                sections[SEC_TIMED_AS as usize].start,
+                "timed AS section does not match the ASes".into(),
+            ));
+        }
         let whois_text: Box<str> =
             std::str::from_utf8(&bytes[sections[SEC_WHOIS_STRINGS as usize].clone()])
                 .map_err(|e| {
