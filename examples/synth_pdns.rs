@@ -60,7 +60,10 @@ fn main() {
     let mut out_path: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        let mut value = || args.next().unwrap_or_else(|| usage(&format!("{a} needs a value")));
+        let mut value = || {
+            args.next()
+                .unwrap_or_else(|| usage(&format!("{a} needs a value")))
+        };
         match a.as_str() {
             "--records" => records = value().parse().unwrap_or_else(|_| usage("bad --records")),
             "--domains" => {
@@ -73,7 +76,9 @@ fn main() {
     }
     let domains = domains.unwrap_or((records / 10).max(1));
     let sink: Box<dyn Write> = match &out_path {
-        Some(p) => Box::new(std::fs::File::create(p).unwrap_or_else(|e| usage(&format!("{p}: {e}")))),
+        Some(p) => {
+            Box::new(std::fs::File::create(p).unwrap_or_else(|e| usage(&format!("{p}: {e}"))))
+        }
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::with_capacity(1 << 20, sink);
@@ -118,7 +123,7 @@ fn main() {
                     "{{\"rrname\":\"www{d:x}.{tld}{dot}\",\"rrtype\":\"AAAA\",\"rdata\":[\"{ip}\"],\"zone_time_first\":{first},\"zone_time_last\":{last}}}"
                 ));
             } else {
-                let ip = if which % 2 == 0 {
+                let ip = if which.is_multiple_of(2) {
                     Ipv4Addr::from(0x6440_0000u32 | (which as u32 & 0x3f_ffff))
                 } else {
                     Ipv4Addr::from(0xf000_0000u32 | (which as u32 & 0x0fff_ffff))

@@ -33,6 +33,13 @@ seed parse_netset "$world"/*.netset "$hostile"/nul-and-invalid-utf8.netset
 seed parse_rpsl "$world"/ripe-*.db "$hostile"/rpsl-*.db
 seed parse_arin_whois "$world"/arin_db-*.txt "$hostile"/arin-*.txt
 seed parse_delegated "$world"/delegated-* "$hostile"/delegated-*.txt
+seed parse_pdns_cof "$world"/pdns-*.jsonl
+seed parse_feodo_json "$world"/feodo-ipblocklist-*.json
+seed parse_feodo_csv "$world"/feodo-ipblocklist-*.csv
+seed parse_urlhaus_csv "$world"/urlhaus-*.csv
+seed parse_threatfox_json "$world"/threatfox-*.json
+seed parse_abuseipdb_json "$world"/abuseipdb-*.json
+seed parse_abuse_csv "$world"/abuse-generic-*.csv
 seed subject_parse "$world"/queries.txt
 seed batch_lines "$world"/queries.txt
 seed model_json "$root"/models/*.json
@@ -47,6 +54,9 @@ sources=(
     "$world"/drop_v4.json "$world"/drop_v6.json "$world"/drop.txt "$world"/asndrop.json
     "$world"/firehol_abusers.netset "$world"/firehol_abusers_v6.netset
     "$world"/ripe-*.db "$world"/arin_db-*.txt "$world"/delegated-*
+    "$world"/pdns-*.jsonl "$world"/feodo-ipblocklist-*.json "$world"/feodo-ipblocklist-*.csv
+    "$world"/urlhaus-*.csv "$world"/threatfox-*.json "$world"/abuseipdb-*.json
+    "$world"/abuse-generic-*.csv
 )
 seed detect_format "${sources[@]}"
 seed build_snapshot "${sources[@]}" "$hostile"/nul-and-invalid-utf8.netset

@@ -4,7 +4,7 @@
 //! compare ASes with peers of their size.
 
 use bphscore::features::{Feature, TimePolicy};
-use bphscore::source::{Category, Format, Limits, Parser, Record, Target};
+use bphscore::source::{Category, Format, Limits, Parser, Record, SourceKind, Target};
 use bphscore::{Detector, Error, Model, SnapshotBuilder};
 
 const AS_OF: i64 = 1_794_470_400; // 2026-11-12T08:00:00Z
@@ -153,7 +153,12 @@ fn every_feed_is_recognised_from_its_content() {
         (COF, Format::PdnsCof),
     ] {
         assert_eq!(Format::detect(text.as_bytes()), Ok(want), "{text}");
-        assert_eq!(want.kind().to_string().is_empty(), false);
+        let kind = if want == Format::PdnsCof {
+            SourceKind::PassiveDns
+        } else {
+            SourceKind::AbuseFeed
+        };
+        assert_eq!(want.kind(), kind);
     }
     // The Spamhaus JSON-lines feeds are not mistaken for documents.
     assert_eq!(
@@ -173,7 +178,12 @@ fn feeds_parse_in_their_published_layouts() {
     // No last_online: the first sighting is the last.
     assert_eq!(Some(f[1].last_seen), f[1].first_seen);
 
-    let mut p = Parser::new("feodo.csv", Format::FeodoCsv, FEODO_CSV.as_bytes(), Limits::default());
+    let mut p = Parser::new(
+        "feodo.csv",
+        Format::FeodoCsv,
+        FEODO_CSV.as_bytes(),
+        Limits::default(),
+    );
     let c: Vec<_> = p.by_ref().collect::<Result<_, _>>().unwrap();
     assert_eq!(c.len(), 1);
     assert_eq!(p.date(), Some(AS_OF - 3_600));
@@ -186,7 +196,10 @@ fn feeds_parse_in_their_published_layouts() {
     let t = indicators(Format::ThreatfoxJson, THREATFOX);
     assert_eq!(t.len(), 2, "the MD5 hash is not a network indicator");
     assert_eq!(t[0].target, Target::Domain("kq7zp.flux-botnet.test".into()));
-    assert_eq!(t[1].target, Target::Address("198.18.15.41".parse().unwrap()));
+    assert_eq!(
+        t[1].target,
+        Target::Address("198.18.15.41".parse().unwrap())
+    );
     assert_eq!(t[1].category, Category::C2);
 
     let mut p = Parser::new(
@@ -197,7 +210,10 @@ fn feeds_parse_in_their_published_layouts() {
     );
     assert_eq!(p.by_ref().filter(Result::is_ok).count(), 2);
     assert_eq!(p.date(), Some(AS_OF - 3_600));
-    assert_eq!(indicators(Format::AbuseipdbJson, ABUSEIPDB_CHECK_BLOCK).len(), 1);
+    assert_eq!(
+        indicators(Format::AbuseipdbJson, ABUSEIPDB_CHECK_BLOCK).len(),
+        1
+    );
 
     let g = indicators(Format::AbuseCsv, GENERIC);
     assert_eq!(g.len(), 3);
@@ -282,7 +298,10 @@ fn bad_records_are_named_and_counted() {
             body.push_str(good_line);
         }
         let mut b = SnapshotBuilder::new().lenient(true);
-        let info = b.add_reader(name, Some(*format), body.as_bytes()).unwrap().clone();
+        let info = b
+            .add_reader(name, Some(*format), body.as_bytes())
+            .unwrap()
+            .clone();
         assert_eq!(info.skipped, 1, "{name}");
         b.build().unwrap();
     }
@@ -291,7 +310,10 @@ fn bad_records_are_named_and_counted() {
     let err = SnapshotBuilder::new()
         .add_reader("latin1.jsonl", Some(Format::PdnsCof), &bytes[..])
         .unwrap_err();
-    assert!(err.to_string().contains("latin1.jsonl:1: invalid UTF-8"), "{err}");
+    assert!(
+        err.to_string().contains("latin1.jsonl:1: invalid UTF-8"),
+        "{err}"
+    );
     bytes.extend_from_slice(COF.as_bytes());
     let mut b = SnapshotBuilder::new().lenient(true);
     let info = b
@@ -342,7 +364,8 @@ fn csv(rows: &[(String, i64, &str)]) -> String {
 
 fn detector(feed: &str, policy: TimePolicy) -> Detector {
     let mut b = SnapshotBuilder::new().as_of(AS_OF).time_policy(policy);
-    b.add_reader("routes.pfx2as", None, routes().as_bytes()).unwrap();
+    b.add_reader("routes.pfx2as", None, routes().as_bytes())
+        .unwrap();
     b.add_reader("feed.csv", None, feed.as_bytes()).unwrap();
     Detector::new(b.build().unwrap(), Model::default_model())
 }
@@ -355,7 +378,11 @@ fn listings_decay_and_expire() {
         ("198.18.0.3".into(), AS_OF - 400 * DAY, "c2"),
     ]);
     let d = detector(&feed, TimePolicy::default());
-    let f = |ip: &str| d.score(&ip.parse().unwrap()).features.get(Feature::IpAbuseRecency);
+    let f = |ip: &str| {
+        d.score(&ip.parse().unwrap())
+            .features
+            .get(Feature::IpAbuseRecency)
+    };
     assert!((f("198.18.0.1") - 1.0).abs() < 1e-6);
     assert!((f("198.18.0.2") - 0.5).abs() < 1e-6, "one half-life: half");
     assert_eq!(f("198.18.0.3"), 0.0, "beyond the horizon: dropped");
@@ -368,7 +395,11 @@ fn listings_decay_and_expire() {
     long.half_life_days = 60.0;
     long.horizon_days = 500.0;
     let d = detector(&feed, long);
-    let f = |ip: &str| d.score(&ip.parse().unwrap()).features.get(Feature::IpAbuseRecency);
+    let f = |ip: &str| {
+        d.score(&ip.parse().unwrap())
+            .features
+            .get(Feature::IpAbuseRecency)
+    };
     assert!((f("198.18.0.2") - 0.5f64.sqrt()).abs() < 1e-6);
     assert!(f("198.18.0.3") > 0.0);
     // Every address of the partition's intervals scores the same as the
@@ -392,7 +423,8 @@ fn a_transfer_resets_older_listings() {
         ("198.18.0.2".into(), AS_OF - 5 * DAY, "spam"),
     ]);
     let mut b = SnapshotBuilder::new().as_of(AS_OF);
-    b.add_reader("routes.pfx2as", None, routes().as_bytes()).unwrap();
+    b.add_reader("routes.pfx2as", None, routes().as_bytes())
+        .unwrap();
     b.add_reader("ripe.db", None, rpsl.as_bytes()).unwrap();
     b.add_reader("delegated-ripencc-extended", None, delegated.as_bytes())
         .unwrap();
@@ -406,7 +438,11 @@ fn a_transfer_resets_older_listings() {
         .iter()
         .find(|r| r.feature == Feature::AbuseResetByTransfer)
         .expect("the reset is shown");
-    assert!(reset.explain().contains("predate the transfer"), "{}", reset.explain());
+    assert!(
+        reset.explain().contains("predate the transfer"),
+        "{}",
+        reset.explain()
+    );
     let new = d.score(&"198.18.0.2".parse().unwrap());
     assert!(new.features.get(Feature::IpAbuseRecency) > 0.8);
     assert_eq!(d.snapshot().timed_summary().unwrap().reset_by_transfer, 1);
@@ -418,10 +454,18 @@ fn a_large_network_is_compared_with_large_networks() {
     // /12s its density is in the middle; AS64502 is small and dense.
     let mut rows = Vec::new();
     for i in 0..400 {
-        rows.push((format!("240.0.{}.{}", i / 200, 1 + i % 200), AS_OF, "scanning"));
+        rows.push((
+            format!("240.0.{}.{}", i / 200, 1 + i % 200),
+            AS_OF,
+            "scanning",
+        ));
     }
     for i in 0..800 {
-        rows.push((format!("240.16.{}.{}", i / 200, 1 + i % 200), AS_OF, "scanning"));
+        rows.push((
+            format!("240.16.{}.{}", i / 200, 1 + i % 200),
+            AS_OF,
+            "scanning",
+        ));
     }
     for i in 0..100 {
         rows.push((format!("240.32.0.{}", 1 + i), AS_OF, "scanning"));
@@ -444,7 +488,8 @@ fn a_large_network_is_compared_with_large_networks() {
     assert!((cloud - 2.0 / 3.0).abs() < 1e-6, "{cloud}");
     assert_eq!(bph, 1.0);
     assert!(
-        get("AS64501", Feature::AsAbuseRecentDensity) < get("AS64502", Feature::AsAbuseRecentDensity)
+        get("AS64501", Feature::AsAbuseRecentDensity)
+            < get("AS64502", Feature::AsAbuseRecentDensity)
     );
     assert_eq!(get("AS64502", Feature::AsAbuseCategories), 2.0);
     assert_eq!(get("AS64505", Feature::AsAbusePeerPercentile), 0.0);
@@ -477,7 +522,8 @@ fn fast_flux_and_short_lived_names_are_found() {
     ));
     let feed = "indicator,first_seen,last_seen,category,source\nhttps://login-check.example/x,,2026-11-04,phishing,feed\n";
     let mut b = SnapshotBuilder::new().as_of(AS_OF);
-    b.add_reader("routes.pfx2as", None, routes().as_bytes()).unwrap();
+    b.add_reader("routes.pfx2as", None, routes().as_bytes())
+        .unwrap();
     b.add_reader("pdns.jsonl", None, cof.as_bytes()).unwrap();
     b.add_reader("feed.csv", None, feed.as_bytes()).unwrap();
     let d = Detector::new(b.build().unwrap(), Model::default_model());

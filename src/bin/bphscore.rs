@@ -273,9 +273,8 @@ fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
         })?;
         builder = builder.as_of(t);
     }
-    if !(args.half_life.is_finite() && args.half_life > 0.0)
-        || !(args.horizon.is_finite() && args.horizon > 0.0)
-    {
+    let positive = |d: f64| d.is_finite() && d > 0.0;
+    if !(positive(args.half_life) && positive(args.horizon)) {
         return Err(Error::Build {
             message: "--half-life and --horizon must be positive numbers of days".to_owned(),
         });
@@ -333,7 +332,10 @@ fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
     snapshot.write(&args.output)?;
     if !args.quiet
         && let Some(t) = snapshot.timed_summary()
-        && (t.indicators_kept + t.domain_indicators_kept + t.dns_records + t.reset_by_transfer
+        && (t.indicators_kept
+            + t.domain_indicators_kept
+            + t.dns_records
+            + t.reset_by_transfer
             + t.expired
             + t.after_as_of
             > 0)

@@ -356,10 +356,7 @@ impl<S: AsRef<[u8]>> Detector<S> {
     fn timed_as_features(&self, idx: u32, x: &mut FeatureVector) -> u64 {
         let t = self.snapshot.timed_as(idx);
         x.set(Feature::AsAbuseRecentDensity, t.density);
-        x.set(
-            Feature::AsAbusePeerPercentile,
-            f64::from(t.peer_percentile),
-        );
+        x.set(Feature::AsAbusePeerPercentile, f64::from(t.peer_percentile));
         x.set(
             Feature::AsAbusePersistenceDays,
             f64::from(t.persistence_days),
@@ -477,8 +474,7 @@ impl<S: AsRef<[u8]>> Detector<S> {
         if let Some(a) = &asv {
             self.as_features(a, &mut x);
         }
-        let timed_as =
-            route.map_or(0, |r| self.timed_as_features(r.as_index, &mut x));
+        let timed_as = route.map_or(0, |r| self.timed_as_features(r.as_index, &mut x));
         self.cell_features(&cell, route.as_ref(), &mut x);
         let (timed_block, timed_ip) = self.timed_cell_features(&cell, &mut x);
         let prefix = route.map(|r| {

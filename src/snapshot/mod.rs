@@ -581,18 +581,27 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             (1u64 << self.timed_bit_source.len()) - 1
         };
         if sec(SEC_TIMED_AS).len() != self.counts.ases * TIMED_AS_LEN {
-            return Err(err(SEC_TIMED_AS, 0, "timed AS section does not match the ASes"));
+            return Err(err(
+                SEC_TIMED_AS,
+                0,
+                "timed AS section does not match the ASes",
+            ));
         }
         for (i, r) in sec(SEC_TIMED_AS).chunks_exact(TIMED_AS_LEN).enumerate() {
             let d = f64::from_bits(u64_at(r, 0));
             let p = f32::from_bits(u32_at(r, 8));
             let days = f32::from_bits(u32_at(r, 12));
-            if !(0.0..=1.0).contains(&d)
-                || !(0.0..=1.0).contains(&p)
-                || !(days.is_finite() && days >= 0.0)
-                || u64_at(r, 24) & !all_timed != 0
-            {
-                return Err(err(SEC_TIMED_AS, i * TIMED_AS_LEN, "invalid timed AS record"));
+            let valid = (0.0..=1.0).contains(&d)
+                && (0.0..=1.0).contains(&p)
+                && days.is_finite()
+                && days >= 0.0
+                && u64_at(r, 24) & !all_timed == 0;
+            if !valid {
+                return Err(err(
+                    SEC_TIMED_AS,
+                    i * TIMED_AS_LEN,
+                    "invalid timed AS record",
+                ));
             }
         }
         let check_keyed = |id: u32, len: usize, what: &str| -> Result<usize> {
@@ -611,7 +620,11 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
                     || (k.0 == 0 && k.1 > u128::from(u32::MAX))
                     || u64_at(r, if id == SEC_TIMED_BLOCKS { 48 } else { 32 }) & !all_timed != 0
                 {
-                    return Err(err(id, i * len, &format!("invalid or unsorted {what} record")));
+                    return Err(err(
+                        id,
+                        i * len,
+                        &format!("invalid or unsorted {what} record"),
+                    ));
                 }
                 prev = Some(k);
             }
@@ -621,12 +634,20 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         let nips = check_keyed(SEC_TIMED_IPS, TIMED_IP_LEN, "timed address")?;
         let ct = sec(SEC_CELL_TIMED);
         if ct.len() != self.counts.cells * CELL_TIMED_LEN {
-            return Err(err(SEC_CELL_TIMED, 0, "cell evidence does not match the cells"));
+            return Err(err(
+                SEC_CELL_TIMED,
+                0,
+                "cell evidence does not match the cells",
+            ));
         }
         for (i, r) in ct.chunks_exact(CELL_TIMED_LEN).enumerate() {
             let (b, a) = (u32_at(r, 0), u32_at(r, 4));
             if (b != NO_BLOCK && b as usize >= nblocks) || (a != NO_BLOCK && a as usize >= nips) {
-                return Err(err(SEC_CELL_TIMED, i * CELL_TIMED_LEN, "cell evidence out of range"));
+                return Err(err(
+                    SEC_CELL_TIMED,
+                    i * CELL_TIMED_LEN,
+                    "cell evidence out of range",
+                ));
             }
         }
         Ok(())

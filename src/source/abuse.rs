@@ -328,7 +328,11 @@ pub(crate) const URLHAUS_CSV_HEADER: &str = "id,dateadded,url,url_status";
 /// The column header of the generic CSV.
 pub(crate) const GENERIC_CSV_HEADER: &str = "indicator,first_seen,last_seen,category,source";
 
-fn wrap(name: &str, n: u64, r: Result<Option<Indicator>, String>) -> Result<Option<super::Record>, Error> {
+fn wrap(
+    name: &str,
+    n: u64,
+    r: Result<Option<Indicator>, String>,
+) -> Result<Option<super::Record>, Error> {
     r.map(|o| o.map(|i| super::Record::Indicator(Box::new(i))))
         .map_err(|m| Error::parse(name, n, m))
 }
@@ -360,7 +364,10 @@ pub(crate) fn parse_feodo_csv(
             .map_err(|_| format!("dst_ip {:?} is not an address", super::clip(&f[1])))?;
         let first = opt_time(Some(&f[0]))?;
         let last = opt_time(Some(&f[4]))?;
-        let malware = f.get(5).map(|m| m.trim().to_owned()).filter(|m| !m.is_empty());
+        let malware = f
+            .get(5)
+            .map(|m| m.trim().to_owned())
+            .filter(|m| !m.is_empty());
         indicator(Target::Address(ip), first, last, Category::C2, malware).map(Some)
     })();
     wrap(name, n, r)
@@ -434,7 +441,9 @@ pub(crate) fn parse_generic_csv(
         if last.is_none() {
             return Err("last_seen is empty".to_owned());
         }
-        let category: Category = f[3].parse().map_err(|e: ParseCategoryError| e.to_string())?;
+        let category: Category = f[3]
+            .parse()
+            .map_err(|e: ParseCategoryError| e.to_string())?;
         let source = Some(f[4].trim().to_owned()).filter(|s| !s.is_empty());
         let t = indicator(target, first, last, category, source)?;
         // The file states no date: its newest sighting dates it.
@@ -627,7 +636,9 @@ pub(crate) fn interpret_json(
                 Category::Other,
                 score.map(|s| format!("confidence {s}")),
             )?;
-            if state.date.is_none_or(|d| d < t.last_seen) && str_field(&o, "mostRecentReport").is_some() {
+            if state.date.is_none_or(|d| d < t.last_seen)
+                && str_field(&o, "mostRecentReport").is_some()
+            {
                 state.date = Some(t.last_seen);
             }
             Ok(Some(t))
@@ -658,7 +669,8 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].as_ref().unwrap().0, 2);
         assert_eq!(got[1].as_ref().unwrap().0, 4);
-        let meta = leaves("{\"meta\":{\"generatedAt\":\"x\"},\"data\":[{\"ipAddress\":\"192.0.2.1\"}]}");
+        let meta =
+            leaves("{\"meta\":{\"generatedAt\":\"x\"},\"data\":[{\"ipAddress\":\"192.0.2.1\"}]}");
         assert_eq!(meta.len(), 2);
         assert!(leaves("]").iter().any(Result::is_err));
     }
@@ -666,7 +678,10 @@ mod tests {
     #[test]
     fn hosts_of_urls() {
         assert_eq!(url_host("http://198.18.12.5:8080/x.sh"), "198.18.12.5");
-        assert_eq!(url_host("https://user@Login.Example.com/a?b"), "Login.Example.com");
+        assert_eq!(
+            url_host("https://user@Login.Example.com/a?b"),
+            "Login.Example.com"
+        );
         assert_eq!(url_host("http://[2001:db8::1]:80/"), "2001:db8::1");
         assert_eq!(
             parse_target("HTTPS://Pay-Update.Example./login"),

@@ -64,9 +64,9 @@ use sha2::{Digest, Sha256};
 use crate::error::Error;
 use crate::subject::{Asn, Country};
 
+pub use abuse::{Category, EARLIEST_TIME, Indicator, ParseCategoryError, Target, parse_timestamp};
 use lines::DecompressedLimit;
 pub(crate) use lines::LineReader;
-pub use abuse::{Category, EARLIEST_TIME, Indicator, ParseCategoryError, Target, parse_timestamp};
 pub use pdns::DnsObservation;
 pub use whois::{AutNum, BlockStatus, Delegation, Organisation, Registration};
 
@@ -329,7 +329,9 @@ fn detect_document(text: &str) -> Option<Format> {
         Some(Format::ThreatfoxJson)
     } else if has("ip_address") && (has("first_seen") || has("last_online")) {
         Some(Format::FeodoJson)
-    } else if has("ipAddress") && (has("abuseConfidenceScore") || has("lastReportedAt") || has("mostRecentReport")) {
+    } else if has("ipAddress")
+        && (has("abuseConfidenceScore") || has("lastReportedAt") || has("mostRecentReport"))
+    {
         Some(Format::AbuseipdbJson)
     } else if !one_line_object && has("rrname") {
         Some(Format::PdnsCof)

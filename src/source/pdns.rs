@@ -106,7 +106,10 @@ pub(crate) fn parse(
 fn interpret(line: &str) -> Result<DnsObservation, String> {
     let c: Cof<'_> = serde_json::from_str(line).map_err(|e| format!("invalid COF record: {e}"))?;
     let rrname = c.rrname.ok_or("record without \"rrname\"")?;
-    let rrtype = c.rrtype.ok_or("record without \"rrtype\"")?.to_ascii_uppercase();
+    let rrtype = c
+        .rrtype
+        .ok_or("record without \"rrtype\"")?
+        .to_ascii_uppercase();
     let rdata = c.rdata.ok_or("record without \"rdata\"")?;
     let first = c
         .time_first
@@ -191,14 +194,38 @@ mod tests {
     #[test]
     fn bad_cof_records() {
         for (line, want) in [
-            (r#"{"rrname":"a.example","rrtype":"A","rdata":"ns.example","time_first":1794000000,"time_last":1794000000}"#, "not an IPv4"),
-            (r#"{"rrname":"a.example","rrtype":"AAAA","rdata":"192.0.2.1","time_first":1794000000,"time_last":1794000000}"#, "not an IPv6"),
-            (r#"{"rrname":"a.example","rrtype":"A","rdata":"192.0.2.1","time_first":100,"time_last":1794000000}"#, "before 1990"),
-            (r#"{"rrname":"a.example","rrtype":"A","rdata":"192.0.2.1","time_first":1794000000,"time_last":32503680000}"#, "future"),
-            (r#"{"rrname":"a.example","rrtype":"A","rdata":"192.0.2.1","time_first":"soon","time_last":1794000000}"#, "unparseable"),
-            (r#"{"rrname":"a.example","rrtype":"A","rdata":"192.0.2.1","time_first":1794000001,"time_last":1794000000}"#, "after"),
-            (r#"{"rrname":"a.example","rrtype":"A","rdata":"192.0.2.1"}"#, "time_first"),
-            (r#"{"rrname":"a b","rrtype":"A","rdata":"192.0.2.1","time_first":1794000000,"time_last":1794000000}"#, "invalid rrname"),
+            (
+                r#"{"rrname":"a.example","rrtype":"A","rdata":"ns.example","time_first":1794000000,"time_last":1794000000}"#,
+                "not an IPv4",
+            ),
+            (
+                r#"{"rrname":"a.example","rrtype":"AAAA","rdata":"192.0.2.1","time_first":1794000000,"time_last":1794000000}"#,
+                "not an IPv6",
+            ),
+            (
+                r#"{"rrname":"a.example","rrtype":"A","rdata":"192.0.2.1","time_first":100,"time_last":1794000000}"#,
+                "before 1990",
+            ),
+            (
+                r#"{"rrname":"a.example","rrtype":"A","rdata":"192.0.2.1","time_first":1794000000,"time_last":32503680000}"#,
+                "future",
+            ),
+            (
+                r#"{"rrname":"a.example","rrtype":"A","rdata":"192.0.2.1","time_first":"soon","time_last":1794000000}"#,
+                "unparseable",
+            ),
+            (
+                r#"{"rrname":"a.example","rrtype":"A","rdata":"192.0.2.1","time_first":1794000001,"time_last":1794000000}"#,
+                "after",
+            ),
+            (
+                r#"{"rrname":"a.example","rrtype":"A","rdata":"192.0.2.1"}"#,
+                "time_first",
+            ),
+            (
+                r#"{"rrname":"a b","rrtype":"A","rdata":"192.0.2.1","time_first":1794000000,"time_last":1794000000}"#,
+                "invalid rrname",
+            ),
             ("{not json", "invalid COF"),
         ] {
             let e = interpret(line).unwrap_err();
