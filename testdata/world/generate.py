@@ -555,7 +555,20 @@ def build_readme(hashes, listing_rows, query_rows, line_counts):
         "own) and the bad customer 198.18.200.0/24, `SUB-ALLOCATED PA` to "
         "ORG-SR1-TEST (Example Shady Reseller Ltd, SC, no abuse contact, created "
         "2026-08-03). The same reseller (as `Example Shady Reseller, Ltd.`) holds a "
-        "`Reassigned` /24 (240.48.0.0/24) in AS64501's ARIN allocation.\n\n")
+        "`Reassigned` /24 (240.48.0.0/24) in AS64501's ARIN allocation.\n"
+        "- Time-aware evidence (reference time 2026-11-12T08:00:00Z): passive DNS "
+        "shows a fast-flux botnet (6 names under `flux-botnet.test`, each on many "
+        "addresses of 198.18.12.0/22, records of a few hours) and a phishing cluster "
+        "(16 names `account-verify-NN.test` on 198.18.13.0/24, alive 2 to 4 days) on "
+        "AS64502; ThreatFox names four of the flux names as C2 domains and the "
+        "generic CSV half of the phishing names. Feodo Tracker, URLhaus and "
+        "ThreatFox list C2s and malware URLs on AS64502; AbuseIPDB reports "
+        "brute-force and scanning sources, most of them on the cloud.\n"
+        "- 203.0.113.0/24 (AS64504) changed hands: delegated statistics date it "
+        "2026-10-15, after its 2014 registration. The generic CSV holds 12 spam "
+        "listings of the previous holder, last seen before that date: they are "
+        "reset, not counted. Listings older than the one-year horizon are "
+        "dropped.\n\n")
     parts.append("## FireHOL listings\n\n")
     parts.append("Distinct listed addresses, counted from the generated netsets:\n\n")
     parts.append(md_table(("Space", "Family", "Listed IPs", "Netset lines"), listing_rows))
