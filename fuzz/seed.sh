@@ -86,6 +86,9 @@ combine "$corpus/build_snapshot/world-small.txt" \
     "$world"/drop_v4.json "$world"/drop.txt "$world"/asndrop.json "$world"/firehol_abusers_v6.netset
 combine "$corpus/build_snapshot/asn-csv-and-drop.txt" \
     "$world"/asn-ipv4-*.csv "$world"/asn-ipv6-*.csv "$world"/drop_v6.json
+combine "$corpus/build_snapshot/world-timed.txt" \
+    "$world"/routeviews-rv2-*.pfx2as "$world"/pdns-*.jsonl "$world"/abuse-generic-*.csv \
+    "$world"/feodo-ipblocklist-*.csv "$world"/threatfox-*.json
 combine "$corpus/build_snapshot/whole-ipv6-space.txt" \
     "$hostile"/whole-ipv6-space.pfx2as "$hostile"/whole-ipv6-space-country.csv \
     "$hostile"/whole-ipv6-space-split.netset
@@ -105,6 +108,12 @@ mkdir -p "$corpus/open_snapshot"
         --abuse "$world"/firehol_abusers_v6.netset \
         --whois "$world"/ripe-20261101.db --whois "$world"/arin_db-20261101.txt \
         --whois "$world"/delegated-ripencc-extended-20261101 \
+        --pdns "$world"/pdns-20261112.jsonl \
+        --abuse "$world"/feodo-ipblocklist-20261112.json --abuse "$world"/feodo-ipblocklist-20261112.csv \
+        --abuse "$world"/urlhaus-20261112.csv --abuse "$world"/threatfox-20261112.json \
+        --abuse "$world"/abuseipdb-blacklist-20261112.json \
+        --abuse "$world"/abuseipdb-check-block-20261112.json \
+        --abuse "$world"/abuse-generic-20261112.csv \
         --build-time 1794470400 --quiet --output "$snapshot"
     # A second one with a single IPv4 interval and the whole IPv6 space routed.
     cargo run --quiet --release --bin bphscore -- build \
