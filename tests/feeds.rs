@@ -543,3 +543,43 @@ fn fast_flux_and_short_lived_names_are_found() {
         .expect("a passive-DNS reason names its source");
     assert_eq!(src.name, "pdns.jsonl");
 }
+
+/// The command line: a strict build names the first bad record; a lenient
+/// one reports how many it skipped, and the duplicates it merged.
+#[test]
+fn the_command_line_reports_bad_and_repeated_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdns = dir.path().join("pdns.jsonl");
+    let mut text = COF.to_owned();
+    text.push_str(COF.lines().next().unwrap());
+    text.push('\n');
+    text.push_str("{\"rrname\":\"a.example\",\"rrtype\":\"A\",\"rdata\":\"192.0.2.1\",\"time_first\":100,\"time_last\":1794000000}\n");
+    text.push_str("{\"rrname\":\"b.example\",\"rrtype\":\"AAAA\",\"rdata\":\"192.0.2.1\",\"time_first\":1794000000,\"time_last\":1794000000}\n");
+    std::fs::write(&pdns, text).unwrap();
+    let out = dir.path().join("out.bph");
+    let run = |lenient: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_bphscore"));
+        cmd.arg("build")
+            .arg("--pdns")
+            .arg(&pdns)
+            .arg("-o")
+            .arg(&out);
+        if lenient {
+            cmd.arg("--lenient");
+        }
+        cmd.output().unwrap()
+    };
+    let strict = run(false);
+    assert_eq!(strict.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&strict.stderr);
+    assert!(
+        err.contains("pdns.jsonl:5: time_first: timestamp 100 is before 1990"),
+        "{err}"
+    );
+    let lenient = run(true);
+    assert!(lenient.status.success());
+    let err = String::from_utf8_lossy(&lenient.stderr);
+    assert!(err.contains("2 bad record(s) SKIPPED"), "{err}");
+    assert!(err.contains("1 duplicate(s) merged"), "{err}");
+    assert!(err.contains("(pdns-cof, passive-dns)"), "{err}");
+}
