@@ -583,3 +583,27 @@ fn the_command_line_reports_bad_and_repeated_records() {
     assert!(err.contains("1 duplicate(s) merged"), "{err}");
     assert!(err.contains("(pdns-cof, passive-dns)"), "{err}");
 }
+
+/// Fuzzing found it: a record of a JSON document with an overlong line in
+/// it was still completed after the line's error, and its own error then
+/// named an earlier line. The record is dropped with the line; errors
+/// never go backwards.
+#[test]
+fn a_record_cut_by_an_overlong_line_is_dropped() {
+    let long = "x".repeat(200);
+    let doc = format!(
+        "{{\"data\":[{{\"ipAddress\":\"192.0.2.1\",\n\"note\":\"{long}\",\n\"lastReportedAt\":\"nonsense\"}},\n{{\"ipAddress\":\"192.0.2.2\",\"lastReportedAt\":\"2026-11-11T00:00:00+00:00\"}}]}}\n"
+    );
+    let limits = Limits::default().max_line_len(100);
+    let items: Vec<_> =
+        Parser::new("check.json", Format::AbuseipdbJson, doc.as_bytes(), limits).collect();
+    let mut last = 0;
+    for item in &items {
+        if let Err(e) = item {
+            let line = e.line().unwrap_or(u64::MAX);
+            assert!(line >= last, "{e}");
+            last = line;
+        }
+    }
+    assert_eq!(items.iter().filter(|i| i.is_ok()).count(), 1);
+}

@@ -563,6 +563,13 @@ impl LeafObjects {
         }
     }
 
+    /// Drops the record being read: a line of it could not be read (too
+    /// long), so it can no longer be whole, and an error about it would
+    /// name an earlier line than the error already reported.
+    pub(crate) fn abandon(&mut self) {
+        self.capturing = false;
+    }
+
     /// True when a container is still open (the document is cut short).
     pub(crate) fn unfinished(&self) -> bool {
         !self.stack.is_empty()

@@ -958,6 +958,7 @@ impl<R: BufRead> Parser<R> {
                 }
                 Err(e) => {
                     self.rejected += 1;
+                    scanner.abandon();
                     if e.line().is_none() {
                         self.finished = true;
                     }
