@@ -240,6 +240,19 @@ impl TimedInputs {
 
     /// Moves the records of another source's inputs into these.
     pub(crate) fn append(&mut self, mut other: TimedInputs) {
+        if self.domains.is_empty() && self.indicators.is_empty() {
+            // The first source: taken whole rather than copied, so that a
+            // large passive-DNS source is never held twice.
+            let pdns_bits = self.pdns_bits | other.pdns_bits;
+            let mut summary = std::mem::take(&mut self.summary);
+            summary.duplicates += other.summary.duplicates;
+            summary.dns_records += other.summary.dns_records;
+            summary.dns_other_types += other.summary.dns_other_types;
+            *self = other;
+            self.pdns_bits = pdns_bits;
+            self.summary = summary;
+            return;
+        }
         self.indicators.append(&mut other.indicators);
         self.pdns_bits |= other.pdns_bits;
         let s = &mut self.summary;
