@@ -1327,6 +1327,34 @@ mod tests {
                 "arin|US|ipv4|192.0.2.0|256|20261001|allocated|x\n",
                 Some(Format::Delegated),
             ),
+            (
+                "{\"rrname\":\"www.example.com.\",\"rrtype\":\"A\",\"rdata\":\"192.0.2.1\",\"time_first\":1794000000,\"time_last\":1794000000}\n",
+                Some(Format::PdnsCof),
+            ),
+            (
+                "[\n    {\n        \"ip_address\": \"192.0.2.1\",\n        \"first_seen\": \"2026-11-01 00:00:00\"",
+                Some(Format::FeodoJson),
+            ),
+            (
+                "# \"first_seen_utc\",\"dst_ip\",\"dst_port\",\"c2_status\",\"last_online\",\"malware\"\n",
+                Some(Format::FeodoCsv),
+            ),
+            (
+                "# id,dateadded,url,url_status,last_online,threat,tags,urlhaus_link,reporter\n",
+                Some(Format::UrlhausCsv),
+            ),
+            (
+                "{\n    \"1\": [\n        {\n            \"ioc_value\": \"198.18.1.1:443\",",
+                Some(Format::ThreatfoxJson),
+            ),
+            (
+                "{\"meta\":{\"generatedAt\":\"2026-11-12T07:00:00+00:00\"},\"data\":[{\"ipAddress\":\"192.0.2.1\",\"abuseConfidenceScore\":100}]}\n",
+                Some(Format::AbuseipdbJson),
+            ),
+            (
+                "indicator,first_seen,last_seen,category,source\n",
+                Some(Format::AbuseCsv),
+            ),
             ("a|b|c|d|e|f\n", None),
             ("hello\n", None),
             ("a,b,c\n", None),
