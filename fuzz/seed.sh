@@ -33,6 +33,13 @@ seed parse_netset "$world"/*.netset "$hostile"/nul-and-invalid-utf8.netset
 seed parse_rpsl "$world"/ripe-*.db "$hostile"/rpsl-*.db
 seed parse_arin_whois "$world"/arin_db-*.txt "$hostile"/arin-*.txt
 seed parse_delegated "$world"/delegated-* "$hostile"/delegated-*.txt
+seed parse_pdns_cof "$world"/pdns-*.jsonl
+seed parse_feodo_json "$world"/feodo-ipblocklist-*.json
+seed parse_feodo_csv "$world"/feodo-ipblocklist-*.csv
+seed parse_urlhaus_csv "$world"/urlhaus-*.csv
+seed parse_threatfox_json "$world"/threatfox-*.json
+seed parse_abuseipdb_json "$world"/abuseipdb-*.json
+seed parse_abuse_csv "$world"/abuse-generic-*.csv
 seed subject_parse "$world"/queries.txt
 seed batch_lines "$world"/queries.txt
 seed model_json "$root"/models/*.json
@@ -48,6 +55,9 @@ sources=(
     "$world"/drop_v4.json "$world"/drop_v6.json "$world"/drop.txt "$world"/asndrop.json
     "$world"/firehol_abusers.netset "$world"/firehol_abusers_v6.netset
     "$world"/ripe-*.db "$world"/arin_db-*.txt "$world"/delegated-*
+    "$world"/pdns-*.jsonl "$world"/feodo-ipblocklist-*.json "$world"/feodo-ipblocklist-*.csv
+    "$world"/urlhaus-*.csv "$world"/threatfox-*.json "$world"/abuseipdb-*.json
+    "$world"/abuse-generic-*.csv
 )
 seed detect_format "${sources[@]}"
 seed build_snapshot "${sources[@]}" "$hostile"/nul-and-invalid-utf8.netset
@@ -77,6 +87,9 @@ combine "$corpus/build_snapshot/world-small.txt" \
     "$world"/drop_v4.json "$world"/drop.txt "$world"/asndrop.json "$world"/firehol_abusers_v6.netset
 combine "$corpus/build_snapshot/asn-csv-and-drop.txt" \
     "$world"/asn-ipv4-*.csv "$world"/asn-ipv6-*.csv "$world"/drop_v6.json
+combine "$corpus/build_snapshot/world-timed.txt" \
+    "$world"/routeviews-rv2-*.pfx2as "$world"/pdns-*.jsonl "$world"/abuse-generic-*.csv \
+    "$world"/feodo-ipblocklist-*.csv "$world"/threatfox-*.json
 combine "$corpus/build_snapshot/whole-ipv6-space.txt" \
     "$hostile"/whole-ipv6-space.pfx2as "$hostile"/whole-ipv6-space-country.csv \
     "$hostile"/whole-ipv6-space-split.netset
@@ -96,6 +109,12 @@ mkdir -p "$corpus/open_snapshot"
         --abuse "$world"/firehol_abusers_v6.netset \
         --whois "$world"/ripe-20261101.db --whois "$world"/arin_db-20261101.txt \
         --whois "$world"/delegated-ripencc-extended-20261101 \
+        --pdns "$world"/pdns-20261112.jsonl \
+        --abuse "$world"/feodo-ipblocklist-20261112.json --abuse "$world"/feodo-ipblocklist-20261112.csv \
+        --abuse "$world"/urlhaus-20261112.csv --abuse "$world"/threatfox-20261112.json \
+        --abuse "$world"/abuseipdb-blacklist-20261112.json \
+        --abuse "$world"/abuseipdb-check-block-20261112.json \
+        --abuse "$world"/abuse-generic-20261112.csv \
         --build-time 1794470400 --quiet --output "$snapshot"
     # A second one with a single IPv4 interval and the whole IPv6 space routed.
     cargo run --quiet --release --bin bphscore -- build \

@@ -10,9 +10,13 @@
 //! Data flows one way, and the modules follow it:
 //!
 //! 1. [`source`]: streaming parsers of the published formats (ip-location-db
-//!    and CAIDA routing data, Spamhaus DROP and ASN-DROP, FireHOL lists);
+//!    and CAIDA routing data, Spamhaus DROP and ASN-DROP, FireHOL lists,
+//!    registry data, abuse.ch and AbuseIPDB feeds, passive DNS in the
+//!    Common Output Format);
 //! 2. [`features`]: the signals derived from them (announced space, abuse
-//!    density normalised by announced space, DROP membership);
+//!    density normalised by announced space, DROP membership, registry
+//!    signals, time-decayed abuse compared with peers of similar size,
+//!    passive-DNS churn and fast flux);
 //! 3. [`snapshot`]: the compiled, versioned, checksummed knowledge file,
 //!    opened by memory map, with longest-prefix match over IPv4 and IPv6;
 //! 4. [`score`]: the model and the [`Detector`] that scores subjects;

@@ -7,7 +7,10 @@
 //! on DROP and ASN-DROP (AS64502), a legitimate hosting provider with one
 //! bad customer block (AS64503, 198.18.200.0/24), a small clean host
 //! (AS64504), a multi-origin transit prefix (AS65536) and AS64505, a
-//! rebrand of AS64502 that the registry data links to it. RPSL, ARIN and
+//! rebrand of AS64502 that the registry data links to it. Timestamped abuse
+//! feeds (abuse.ch, AbuseIPDB, a generic CSV) and passive DNS show a
+//! fast-flux botnet and a phishing cluster on AS64502 and stale listings on
+//! 203.0.113.0/24, a block that changed hands. RPSL, ARIN and
 //! delegated-stats files register the blocks: the bad customer block is
 //! sub-allocated to a young reseller without an abuse contact. The files live in
 //! `testdata/world/` with a README giving each file's SHA-256; they are
@@ -53,6 +56,14 @@ pub const FILES: &[(&str, &[u8])] = &[
     world_file!("ripe-20261101.db"),
     world_file!("arin_db-20261101.txt"),
     world_file!("delegated-ripencc-extended-20261101"),
+    world_file!("pdns-20261112.jsonl"),
+    world_file!("feodo-ipblocklist-20261112.json"),
+    world_file!("feodo-ipblocklist-20261112.csv"),
+    world_file!("urlhaus-20261112.csv"),
+    world_file!("threatfox-20261112.json"),
+    world_file!("abuseipdb-blacklist-20261112.json"),
+    world_file!("abuseipdb-check-block-20261112.json"),
+    world_file!("abuse-generic-20261112.csv"),
 ];
 
 /// The default world's queries (`testdata/world/queries.txt`): IPs,

@@ -69,12 +69,12 @@ fn strict_turns_error_rows_into_a_failing_status() {
     let strict = run(bin().args(["score", "--strict"]).arg(world("queries.txt")));
     assert_eq!(strict.status.code(), Some(3));
     assert!(
-        text(&strict.stderr).contains("2 of 32 lines are errors"),
+        text(&strict.stderr).contains("2 of 35 lines are errors"),
         "{}",
         text(&strict.stderr)
     );
     // Every row is still written.
-    assert_eq!(text(&strict.stdout).lines().count(), 33);
+    assert_eq!(text(&strict.stdout).lines().count(), 36);
 }
 
 fn build_world(dir: &Path) -> PathBuf {
@@ -93,6 +93,8 @@ fn build_world(dir: &Path) -> PathBuf {
             || name.starts_with("delegated")
         {
             "--whois"
+        } else if name.starts_with("pdns") {
+            "--pdns"
         } else {
             "--abuse"
         };
@@ -124,7 +126,8 @@ fn build_then_score_and_inspect() {
     let inspect = run(bin().arg("inspect").arg(&snap));
     let t = text(&inspect.stdout);
     assert!(inspect.status.success());
-    assert!(t.contains("format      version 2"), "{t}");
+    assert!(t.contains("format      version 3"), "{t}");
+    assert!(t.contains("12 reset by a transfer"), "{t}");
     assert!(t.contains("registry    "), "{t}");
     assert!(t.contains("firehol_abusers.netset"), "{t}");
     assert!(t.contains("2026-11-11T06:10:00Z"), "{t}");
@@ -134,8 +137,9 @@ fn build_then_score_and_inspect() {
         v["sources"].as_array().unwrap().len(),
         bphscore::world::FILES.len()
     );
-    assert_eq!(v["format_version"], 2);
-    assert_eq!(v["counts"]["whois_blocks"].as_u64().unwrap(), 9);
+    assert_eq!(v["format_version"], 3);
+    assert_eq!(v["counts"]["whois_blocks"].as_u64().unwrap(), 10);
+    assert_eq!(v["timed"]["reset_by_transfer"], 12);
 }
 
 #[test]

@@ -99,9 +99,24 @@ struct BuildArgs {
     /// Routing source: ip-location-db ASN CSV or CAIDA prefix2as (repeatable).
     #[arg(long, value_name = "[FORMAT:]FILE")]
     routing: Vec<SourceSpec>,
-    /// Abuse source: Spamhaus DROP (JSON or text), ASN-DROP, FireHOL netset (repeatable).
+    /// Abuse source: Spamhaus DROP (JSON or text), ASN-DROP, FireHOL netset, abuse.ch
+    /// Feodo Tracker (JSON, CSV), URLhaus (CSV), ThreatFox (JSON), AbuseIPDB (JSON),
+    /// generic CSV `indicator,first_seen,last_seen,category,source` (repeatable).
     #[arg(long, value_name = "[FORMAT:]FILE")]
     abuse: Vec<SourceSpec>,
+    /// Passive-DNS source in the Common Output Format, JSON lines (repeatable).
+    #[arg(long, value_name = "[FORMAT:]FILE", num_args = 1..)]
+    pdns: Vec<SourceSpec>,
+    /// Reference time of time-aware evidence (YYYY-MM-DD, RFC 3339 or unix
+    /// seconds; default: the newest source's date).
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    /// Days after which an abuse listing counts half.
+    #[arg(long, value_name = "DAYS", default_value_t = 30.0)]
+    half_life: f64,
+    /// Days after which abuse and passive-DNS evidence is dropped.
+    #[arg(long, value_name = "DAYS", default_value_t = 365.0)]
+    horizon: f64,
     /// Geolocation source: ip-location-db country CSV (repeatable).
     #[arg(long, value_name = "[FORMAT:]FILE")]
     geo: Vec<SourceSpec>,
@@ -311,19 +326,42 @@ fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
     if let Some(t) = args.build_time {
         builder = builder.build_time(t);
     }
-    let groups: [(&str, &[SourceSpec], &[SourceKind]); 4] = [
+    if let Some(d) = &args.as_of {
+        let t = bphscore::source::parse_timestamp(d).map_err(|e| Error::Build {
+            message: format!("--as-of: {e}"),
+        })?;
+        builder = builder.as_of(t);
+    }
+    let positive = |d: f64| d.is_finite() && d > 0.0;
+    if !(positive(args.half_life) && positive(args.horizon)) {
+        return Err(Error::Build {
+            message: "--half-life and --horizon must be positive numbers of days".to_owned(),
+        });
+    }
+    let mut policy = bphscore::features::TimePolicy::default();
+    policy.half_life_days = args.half_life;
+    policy.horizon_days = args.horizon;
+    builder = builder.time_policy(policy);
+    let groups: [(&str, &[SourceSpec], &[SourceKind]); 5] = [
         ("--routing", &args.routing, &[SourceKind::Routing]),
         ("--geo", &args.geo, &[SourceKind::Geo]),
         (
             "--abuse",
             &args.abuse,
-            &[SourceKind::Blocklist, SourceKind::Drop, SourceKind::AsnDrop],
+            &[
+                SourceKind::Blocklist,
+                SourceKind::Drop,
+                SourceKind::AsnDrop,
+                SourceKind::AbuseFeed,
+            ],
         ),
         ("--whois", &args.whois, &[SourceKind::Whois]),
+        ("--pdns", &args.pdns, &[SourceKind::PassiveDns]),
     ];
     if groups.iter().all(|g| g.1.is_empty()) {
         return Err(Error::Build {
-            message: "no sources given; use --routing, --geo, --abuse and --whois".to_owned(),
+            message: "no sources given; use --routing, --geo, --abuse, --whois and --pdns"
+                .to_owned(),
         });
     }
     let mut skipped = 0u64;
@@ -351,6 +389,33 @@ fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
     }
     let snapshot = builder.build()?;
     snapshot.write(&args.output)?;
+    if !args.quiet
+        && let Some(t) = snapshot.timed_summary()
+        && (t.indicators_kept
+            + t.domain_indicators_kept
+            + t.dns_records
+            + t.reset_by_transfer
+            + t.expired
+            + t.after_as_of
+            > 0)
+    {
+        eprintln!(
+            "time-aware evidence as of {}: {} address and {} domain indicator(s) kept, {} passive-DNS record(s) ({} of other types), {} domain(s), {} address(es); dropped: {} older than the horizon, {} after the reference time, {} reset by a transfer; {} duplicate(s) merged",
+            t.as_of
+                .map(bphscore::source::format_date)
+                .unwrap_or_else(|| "unknown".into()),
+            t.indicators_kept,
+            t.domain_indicators_kept,
+            t.dns_records,
+            t.dns_other_types,
+            t.domains,
+            t.addresses,
+            t.expired,
+            t.after_as_of,
+            t.reset_by_transfer,
+            t.duplicates
+        );
+    }
     if !args.quiet {
         let c = snapshot.counts();
         eprintln!(
@@ -404,11 +469,14 @@ fn io_error(path: &std::path::Path, source: io::Error) -> Error {
 }
 
 fn report(info: &SourceInfo) {
-    let skipped = if info.skipped > 0 {
+    let mut skipped = if info.skipped > 0 {
         format!(", {} bad record(s) SKIPPED", info.skipped)
     } else {
         String::new()
     };
+    if info.duplicates > 0 {
+        skipped.push_str(&format!(", {} duplicate(s) merged", info.duplicates));
+    }
     eprintln!(
         "read {} ({}, {}): {} records, dated {}{skipped}",
         info.name,
@@ -526,6 +594,7 @@ fn print_inspect<S: AsRef<[u8]>>(
             "created_by": s.created_by(),
             "checksum": format!("{:08x}", s.checksum()),
             "counts": s.counts(),
+            "timed": s.timed_summary(),
             "sources": s.sources(),
         });
         writeln!(out, "{value:#}").map_err(w)?;
@@ -569,17 +638,35 @@ fn print_inspect<S: AsRef<[u8]>>(
         s.sources().iter().map(|x| x.skipped).sum::<u64>()
     )
     .map_err(w)?;
+    if let Some(t) = s.timed_summary() {
+        let p = t.policy.unwrap_or_default();
+        writeln!(
+            out,
+            "timed       half-life {} days, horizon {} days; {} address and {} domain indicator(s), {} passive-DNS record(s), {} domain(s); dropped {} expired, {} after as-of, {} reset by a transfer; {} duplicate(s) merged",
+            p.half_life_days,
+            p.horizon_days,
+            t.indicators_kept,
+            t.domain_indicators_kept,
+            t.dns_records,
+            t.domains,
+            t.expired,
+            t.after_as_of,
+            t.reset_by_transfer,
+            t.duplicates
+        )
+        .map_err(w)?;
+    }
     writeln!(out, "sources").map_err(w)?;
     writeln!(
         out,
-        "  {:<36} {:<18} {:<9} {:<20} {:>9} {:>7}  sha256",
+        "  {:<36} {:<18} {:<11} {:<20} {:>9} {:>7}  sha256",
         "name", "format", "kind", "date", "records", "skipped"
     )
     .map_err(w)?;
     for src in s.sources() {
         writeln!(
             out,
-            "  {:<36} {:<18} {:<9} {:<20} {:>9} {:>7}  {}",
+            "  {:<36} {:<18} {:<11} {:<20} {:>9} {:>7}  {}",
             src.name,
             src.format.name(),
             src.kind().to_string(),

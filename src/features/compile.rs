@@ -13,6 +13,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
+use super::timed::{self, TimePolicy, TimedInputs, TimedTables};
 use super::whois::{self, WhoisInputs, WhoisTables};
 
 /// No route.
@@ -105,6 +106,12 @@ pub(crate) struct Inputs {
     pub(crate) list_bits: u64,
     /// Registry records.
     pub(crate) whois: WhoisInputs,
+    /// Timestamped abuse indicators and passive DNS.
+    pub(crate) timed: TimedInputs,
+    /// The reference time of time-aware evidence.
+    pub(crate) as_of: Option<i64>,
+    /// How time-aware evidence decays and expires.
+    pub(crate) policy: TimePolicy,
 }
 
 /// (asn, name, country, abuse source bit)
@@ -130,6 +137,7 @@ pub(crate) struct Tables {
     pub(crate) routes: Vec<Route>,
     pub(crate) ases: Vec<AsEntry>,
     pub(crate) whois: WhoisTables,
+    pub(crate) timed: TimedTables,
 }
 
 impl Default for AsEntry {
@@ -512,6 +520,12 @@ pub(crate) fn compile(mut inputs: Inputs) -> Tables {
     tables.routes = routes;
     tables.ases = ases;
     tables.whois = whois;
+    tables.timed = timed::compile(
+        std::mem::take(&mut inputs.timed),
+        &mut tables,
+        inputs.as_of,
+        inputs.policy,
+    );
     tables
 }
 

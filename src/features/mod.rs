@@ -25,6 +25,27 @@
 //! | `whois_abuse_shared_listed` | block | 1 when the registration's abuse mailbox is also that of an entity holding a listed AS |
 //! | `whois_recent_transfer` | block | 1 when the registry's delegated statistics date the block after its creation (a transfer) |
 //! | `entity_linked_listed` | AS | 0.5 when the AS's holder is linked (same normalised name, maintainer, abuse mailbox or opaque id) to the holder of an AS on ASN-DROP or with most of its space on DROP; 0.5 is the discount on evidence inherited through a link rather than observed |
+//! | `as_abuse_recent_density` | AS | Σ over the AS's addresses listed by timestamped feeds of the decay weight `0.5^(age / half-life)` of their latest listing (age from the last sighting to the snapshot's reference time; IPv6 per /48, weight × 256) / announced addresses (pooled as above) |
+//! | `as_abuse_peer_percentile` | AS | share of the AS's peers (ASes whose announced space is within 2 doublings of its own; every AS when fewer than 3) with a lower `as_abuse_recent_density` (ties count half); 0 when the AS has none |
+//! | `as_abuse_persistence_days` | AS | mean number of days between the first and last sighting of the AS's kept listings |
+//! | `as_abuse_categories` | AS | number of distinct categories (c2, malware, phishing, spam, scanning, brute-force, other) among the AS's kept listings |
+//! | `block_abuse_recent_density` | block | Σ decay weights of the listed addresses of the /24 / 256 (IPv6: the largest weight in the /48) |
+//! | `ip_abuse_recency` | block | decay weight of the address's latest kept listing (1: listed today) |
+//! | `abuse_reset_by_transfer` | block | listings in the /24 (/48) last seen before the registry dated a transfer of its block: not counted above, and reported |
+//! | `pdns_ip_domains` | block | distinct passive-DNS domains seen on the address |
+//! | `pdns_block_domains` | block | distinct passive-DNS domains seen in the /24 (/48) |
+//! | `pdns_new_domain_share` | block | share of the block's domains first seen within 30 days of the reference time |
+//! | `pdns_short_lived_share` | block | share of the block's domains observed for less than 7 days in all and no longer seen in the last day |
+//! | `pdns_fast_flux_share` | block | share of the block's domains that are fast-flux: at least 5 distinct addresses in at least 3 distinct /24s (/48s), records lasting a day or less on average |
+//! | `pdns_abuse_overlap` | block | share of the block's domains (or a parent domain of theirs) named by an abuse feed |
+//!
+//! Time-aware evidence (the last nine rows and the first four of them)
+//! comes from the timestamped feeds (abuse.ch, AbuseIPDB, generic CSV) and
+//! passive DNS. Observations last seen before the horizon (default 365
+//! days) or first seen after the reference time are dropped; the weight of
+//! a listing halves every half-life (default 30 days). A listing of an
+//! address last seen before the registry dated a transfer of its block is
+//! the previous holder's: it is reset, not counted.
 //!
 //! Normalising abuse by announced space is what separates a bulletproof
 //! host from a large cloud: the cloud has more listed addresses, but a far
@@ -36,7 +57,13 @@
 //! its announced space.
 
 pub(crate) mod compile;
+pub(crate) mod timed;
 pub(crate) mod whois;
+
+pub use timed::{
+    FLUX_MAX_MEAN_SPAN, FLUX_MIN_ADDRS, FLUX_MIN_BLOCKS, MAX_REMEMBERED_ADDRS, MIN_PEERS,
+    NEW_DOMAIN_DAYS, PEER_LOG2_RANGE, SHORT_LIVED_DAYS, TimePolicy, TimedSummary,
+};
 
 pub use whois::{LinkReason, MAX_LINK_FANOUT, normalise_org_name};
 
@@ -112,6 +139,32 @@ pub enum Feature {
     WhoisRecentTransfer,
     /// The AS's holder is linked to the holder of a listed AS (discounted).
     EntityLinkedListed,
+    /// Time-decayed listed addresses / announced addresses of the AS.
+    AsAbuseRecentDensity,
+    /// Percentile of the AS's recent density among ASes of similar size.
+    AsAbusePeerPercentile,
+    /// Mean days between first and last sighting of the AS's listings.
+    AsAbusePersistenceDays,
+    /// Distinct abuse categories among the AS's listings.
+    AsAbuseCategories,
+    /// Time-decayed listed share of the /24 (/48).
+    BlockAbuseRecentDensity,
+    /// Decay weight of the address's latest listing.
+    IpAbuseRecency,
+    /// Listings of the block reset by a registry transfer.
+    AbuseResetByTransfer,
+    /// Distinct passive-DNS domains on the address.
+    PdnsIpDomains,
+    /// Distinct passive-DNS domains in the /24 (/48).
+    PdnsBlockDomains,
+    /// Share of the block's domains that are new.
+    PdnsNewDomainShare,
+    /// Share of the block's domains that were short-lived.
+    PdnsShortLivedShare,
+    /// Share of the block's domains that are fast-flux.
+    PdnsFastFluxShare,
+    /// Share of the block's domains named by abuse feeds.
+    PdnsAbuseOverlap,
 }
 
 /// The hash of the feature schema: the first 16 hex digits of the SHA-256
@@ -137,7 +190,7 @@ pub fn schema_hash() -> String {
 }
 
 /// The number of features in the schema.
-pub const FEATURE_COUNT: usize = 18;
+pub const FEATURE_COUNT: usize = 31;
 
 impl Feature {
     /// Every feature, in schema order.
@@ -160,6 +213,19 @@ impl Feature {
         Feature::WhoisAbuseSharedListed,
         Feature::WhoisRecentTransfer,
         Feature::EntityLinkedListed,
+        Feature::AsAbuseRecentDensity,
+        Feature::AsAbusePeerPercentile,
+        Feature::AsAbusePersistenceDays,
+        Feature::AsAbuseCategories,
+        Feature::BlockAbuseRecentDensity,
+        Feature::IpAbuseRecency,
+        Feature::AbuseResetByTransfer,
+        Feature::PdnsIpDomains,
+        Feature::PdnsBlockDomains,
+        Feature::PdnsNewDomainShare,
+        Feature::PdnsShortLivedShare,
+        Feature::PdnsFastFluxShare,
+        Feature::PdnsAbuseOverlap,
     ];
 
     /// The position of the feature in the schema.
@@ -193,6 +259,19 @@ impl Feature {
             Feature::WhoisAbuseSharedListed => "whois_abuse_shared_listed",
             Feature::WhoisRecentTransfer => "whois_recent_transfer",
             Feature::EntityLinkedListed => "entity_linked_listed",
+            Feature::AsAbuseRecentDensity => "as_abuse_recent_density",
+            Feature::AsAbusePeerPercentile => "as_abuse_peer_percentile",
+            Feature::AsAbusePersistenceDays => "as_abuse_persistence_days",
+            Feature::AsAbuseCategories => "as_abuse_categories",
+            Feature::BlockAbuseRecentDensity => "block_abuse_recent_density",
+            Feature::IpAbuseRecency => "ip_abuse_recency",
+            Feature::AbuseResetByTransfer => "abuse_reset_by_transfer",
+            Feature::PdnsIpDomains => "pdns_ip_domains",
+            Feature::PdnsBlockDomains => "pdns_block_domains",
+            Feature::PdnsNewDomainShare => "pdns_new_domain_share",
+            Feature::PdnsShortLivedShare => "pdns_short_lived_share",
+            Feature::PdnsFastFluxShare => "pdns_fast_flux_share",
+            Feature::PdnsAbuseOverlap => "pdns_abuse_overlap",
         }
     }
 
@@ -203,7 +282,11 @@ impl Feature {
             | Feature::AsDropShare
             | Feature::AsnDrop
             | Feature::AsLog2Announced
-            | Feature::EntityLinkedListed => Scope::As,
+            | Feature::EntityLinkedListed
+            | Feature::AsAbuseRecentDensity
+            | Feature::AsAbusePeerPercentile
+            | Feature::AsAbusePersistenceDays
+            | Feature::AsAbuseCategories => Scope::As,
             Feature::PrefixAbuseDensity
             | Feature::PrefixInDrop
             | Feature::IpListed
@@ -216,7 +299,16 @@ impl Feature {
             | Feature::WhoisNoAbuseContact
             | Feature::WhoisOrgProviders
             | Feature::WhoisAbuseSharedListed
-            | Feature::WhoisRecentTransfer => Scope::Block,
+            | Feature::WhoisRecentTransfer
+            | Feature::BlockAbuseRecentDensity
+            | Feature::IpAbuseRecency
+            | Feature::AbuseResetByTransfer
+            | Feature::PdnsIpDomains
+            | Feature::PdnsBlockDomains
+            | Feature::PdnsNewDomainShare
+            | Feature::PdnsShortLivedShare
+            | Feature::PdnsFastFluxShare
+            | Feature::PdnsAbuseOverlap => Scope::Block,
         }
     }
 
@@ -316,6 +408,56 @@ impl Feature {
             Feature::EntityLinkedListed => format!(
                 "the AS's holder is linked to the holder of a listed AS (evidence inherited at {:.0}%)",
                 value * 100.0
+            ),
+            Feature::AsAbuseRecentDensity => format!(
+                "{} of the AS's announced space is recently listed (time-decayed)",
+                pct(value)
+            ),
+            Feature::AsAbusePeerPercentile => format!(
+                "its recent abuse density is above {:.0}% of ASes of similar size",
+                value * 100.0
+            ),
+            Feature::AsAbusePersistenceDays => {
+                format!("the AS's listings last {value:.0} days on average")
+            }
+            Feature::AsAbuseCategories => {
+                format!("the AS's listings span {value:.0} abuse categories")
+            }
+            Feature::BlockAbuseRecentDensity => format!(
+                "{} of the /24 (/48) is recently listed (time-decayed)",
+                pct(value)
+            ),
+            Feature::IpAbuseRecency if value >= 0.995 => {
+                "the address was listed by a timestamped feed at the reference time".to_owned()
+            }
+            Feature::IpAbuseRecency => format!(
+                "the address's latest listing counts {:.0}% after decay",
+                value * 100.0
+            ),
+            Feature::AbuseResetByTransfer => format!(
+                "{value:.0} listing(s) of the /24 (/48) predate the transfer of its block and are not counted"
+            ),
+            Feature::PdnsIpDomains => {
+                format!("passive DNS saw {value:.0} domain(s) on the address")
+            }
+            Feature::PdnsBlockDomains => {
+                format!("passive DNS saw {value:.0} domain(s) in the /24 (/48)")
+            }
+            Feature::PdnsNewDomainShare => format!(
+                "{} of the block's domains were first seen in the last {NEW_DOMAIN_DAYS} days",
+                pct(value)
+            ),
+            Feature::PdnsShortLivedShare => format!(
+                "{} of the block's domains lived less than {SHORT_LIVED_DAYS} days",
+                pct(value)
+            ),
+            Feature::PdnsFastFluxShare => format!(
+                "{} of the block's domains are fast-flux (many addresses, changing daily)",
+                pct(value)
+            ),
+            Feature::PdnsAbuseOverlap => format!(
+                "{} of the block's domains are named by abuse feeds",
+                pct(value)
             ),
         }
     }

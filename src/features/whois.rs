@@ -152,6 +152,9 @@ pub(crate) struct Block {
     pub(crate) depth: u8,
     pub(crate) flags: u16,
     pub(crate) source: u16,
+    /// When the registry's delegated statistics date a transfer of the
+    /// block (unix seconds; 0: none). Kept in memory only.
+    pub(crate) transferred_at: u32,
 }
 
 fn to_u32_date(t: Option<i64>) -> u32 {
@@ -323,6 +326,7 @@ impl WhoisInputs {
                     depth: 0,
                     flags: if v6 { BLOCK_V6 } else { 0 },
                     source,
+                    transferred_at: 0,
                 });
             }
             Record::Organisation(o) => {
@@ -544,6 +548,7 @@ pub(crate) fn compile(mut w: WhoisInputs) -> WhoisTables {
                 && d.date > b.created().saturating_add(86_400)
             {
                 b.flags |= BLOCK_TRANSFERRED;
+                b.transferred_at = to_u32_date(Some(d.date));
             }
             if d.key != NONE {
                 block_key.push((bi, d.key));
@@ -567,6 +572,7 @@ pub(crate) fn compile(mut w: WhoisInputs) -> WhoisTables {
                 depth: 0,
                 flags: if d.v6 { BLOCK_V6 } else { 0 },
                 source: d.source,
+                transferred_at: 0,
             });
         }
     }

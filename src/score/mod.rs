@@ -101,7 +101,7 @@ impl std::str::FromStr for Class {
 }
 
 /// The most reasons a score carries.
-pub const MAX_REASONS: usize = 4;
+pub const MAX_REASONS: usize = 6;
 
 /// One signal behind a score: the feature, its value, how much it moved the
 /// log-odds, and the source of the evidence with its date.
@@ -286,6 +286,9 @@ struct Accumulator {
     candidates: [(u32, f64); 8],
     routing_source: Option<u16>,
     multi_origin: bool,
+    timed_as: u64,
+    timed_block: u64,
+    timed_ip: u64,
 }
 
 impl Accumulator {
@@ -355,6 +358,54 @@ impl<S: AsRef<[u8]>> Detector<S> {
     {
         use rayon::prelude::*;
         subjects.par_iter().map(|s| self.score(s)).collect()
+    }
+
+    /// The time-aware features of AS record `idx`.
+    #[inline]
+    fn timed_as_features(&self, idx: u32, x: &mut FeatureVector) -> u64 {
+        let t = self.snapshot.timed_as(idx);
+        x.set(Feature::AsAbuseRecentDensity, t.density);
+        x.set(Feature::AsAbusePeerPercentile, f64::from(t.peer_percentile));
+        x.set(
+            Feature::AsAbusePersistenceDays,
+            f64::from(t.persistence_days),
+        );
+        x.set(
+            Feature::AsAbuseCategories,
+            f64::from(t.categories.count_ones()),
+        );
+        t.sources
+    }
+
+    /// The time-aware features of a cell's /24 (/48) and address.
+    #[inline]
+    fn timed_cell_features(&self, cell: &CellView, x: &mut FeatureVector) -> (u64, u64) {
+        use crate::features::compile::NO_BLOCK;
+        let (mut block_sources, mut ip_sources) = (0, 0);
+        if cell.timed_block != NO_BLOCK {
+            let b = self.snapshot.timed_block(cell.timed_block);
+            x.set(
+                Feature::BlockAbuseRecentDensity,
+                f64::from(b.density).min(1.0),
+            );
+            x.set(Feature::AbuseResetByTransfer, f64::from(b.reset));
+            x.set(Feature::PdnsBlockDomains, f64::from(b.domains));
+            if b.domains > 0 {
+                let share = |n: u32| f64::from(n) / f64::from(b.domains);
+                x.set(Feature::PdnsNewDomainShare, share(b.new_domains));
+                x.set(Feature::PdnsShortLivedShare, share(b.short_lived));
+                x.set(Feature::PdnsFastFluxShare, share(b.flux));
+                x.set(Feature::PdnsAbuseOverlap, share(b.abused));
+            }
+            block_sources = b.sources;
+        }
+        if cell.timed_ip != NO_BLOCK {
+            let i = self.snapshot.timed_ip(cell.timed_ip);
+            x.set(Feature::IpAbuseRecency, f64::from(i.recency));
+            x.set(Feature::PdnsIpDomains, f64::from(i.domains));
+            ip_sources = i.sources;
+        }
+        (block_sources, ip_sources)
     }
 
     #[inline]
@@ -432,17 +483,22 @@ impl<S: AsRef<[u8]>> Detector<S> {
         if let Some(a) = &asv {
             self.as_features(a, &mut x);
         }
+        let timed_as = route.map_or(0, |r| self.timed_as_features(r.as_index, &mut x));
         self.cell_features(&cell, route.as_ref(), &mut x);
+        let (timed_block, timed_ip) = self.timed_cell_features(&cell, &mut x);
         let prefix = route.map(|r| {
             let (net, len) = snapshot::largest_block(r.start, r.end, a, v6);
             snapshot::to_network(net, len, v6)
         });
-        let known = route.is_some() || cell.sources != 0;
+        let known = route.is_some() || cell.sources != 0 || cell.has_timed();
         let masks = SourceMasks {
             as_sources: asv.map_or(0, |a| a.sources),
             route_sources: route.map_or(0, |r| r.sources),
             cell_sources: cell.sources,
             routing_source: route.map(|r| r.source),
+            timed_as,
+            timed_block,
+            timed_ip,
         };
         let country = Country::from_bytes(cell.country)
             .or_else(|| asv.and_then(|a| Country::from_bytes(a.country)));
@@ -493,7 +549,7 @@ impl<S: AsRef<[u8]>> Detector<S> {
             }
             i += 1;
             let route = (cell.route != NO_ROUTE).then(|| self.snapshot.route(cell.route));
-            if route.is_none() && cell.sources == 0 {
+            if route.is_none() && cell.sources == 0 && !cell.has_timed() {
                 continue;
             }
             let w = (e.min(end) - s.max(start)) as f64 + 1.0;
@@ -501,6 +557,7 @@ impl<S: AsRef<[u8]>> Detector<S> {
             if let Some(r) = &route {
                 let a = self.snapshot.as_at(r.as_index);
                 self.as_features(&a, &mut x);
+                acc.timed_as |= self.timed_as_features(r.as_index, &mut x);
                 acc.as_sources |= a.sources;
                 acc.route_sources |= r.sources;
                 acc.multi_origin |= r.multi_origin();
@@ -512,6 +569,9 @@ impl<S: AsRef<[u8]>> Detector<S> {
                 }
             }
             self.cell_features(&cell, route.as_ref(), &mut x);
+            let (tb, ti) = self.timed_cell_features(&cell, &mut x);
+            acc.timed_block |= tb;
+            acc.timed_ip |= ti;
             acc.cell_sources |= cell.sources;
             acc.x.add_scaled(&x, w);
             acc.weight += w;
@@ -539,6 +599,9 @@ impl<S: AsRef<[u8]>> Detector<S> {
             route_sources: acc.route_sources,
             cell_sources: acc.cell_sources,
             routing_source: acc.routing_source,
+            timed_as: acc.timed_as,
+            timed_block: acc.timed_block,
+            timed_ip: acc.timed_ip,
         };
         let country = asv.and_then(|a| Country::from_bytes(a.country));
         self.finish(
@@ -571,6 +634,7 @@ impl<S: AsRef<[u8]>> Detector<S> {
         let a = self.snapshot.as_at(idx);
         let mut x = FeatureVector::default();
         self.as_features(&a, &mut x);
+        let timed_as = self.timed_as_features(idx, &mut x);
         // Averaged over the AS's own space, block densities reduce to the AS's.
         x.set(Feature::PrefixAbuseDensity, x.get(Feature::AsAbuseDensity));
         x.set(Feature::PrefixInDrop, x.get(Feature::AsDropShare));
@@ -582,6 +646,9 @@ impl<S: AsRef<[u8]>> Detector<S> {
             cell_sources: a.sources & (list | drop),
             routing_source: (a.routing_source != crate::features::compile::NO_SOURCE)
                 .then_some(a.routing_source),
+            timed_as,
+            timed_block: 0,
+            timed_ip: 0,
         };
         self.finish(
             Subject::Asn(asn),
@@ -685,6 +752,26 @@ impl<S: AsRef<[u8]>> Detector<S> {
                     .and_then(|s| self.snapshot.source_at(s))
                     .map(|s| (s, 0)),
                 Feature::WhoisRecentTransfer => self.snapshot.whois_source(true),
+                Feature::AsAbuseRecentDensity
+                | Feature::AsAbusePeerPercentile
+                | Feature::AsAbusePersistenceDays
+                | Feature::AsAbuseCategories => self.snapshot.first_timed_source(m.timed_as),
+                Feature::BlockAbuseRecentDensity | Feature::AbuseResetByTransfer => self
+                    .snapshot
+                    .first_timed_source(m.timed_block & !self.snapshot.pdns_mask()),
+                Feature::IpAbuseRecency => self
+                    .snapshot
+                    .first_timed_source(m.timed_ip & !self.snapshot.pdns_mask()),
+                Feature::PdnsIpDomains => self
+                    .snapshot
+                    .first_timed_source(m.timed_ip & self.snapshot.pdns_mask()),
+                Feature::PdnsAbuseOverlap => self.snapshot.first_timed_source(m.timed_block),
+                Feature::PdnsBlockDomains
+                | Feature::PdnsNewDomainShare
+                | Feature::PdnsShortLivedShare
+                | Feature::PdnsFastFluxShare => self
+                    .snapshot
+                    .first_timed_source(m.timed_block & self.snapshot.pdns_mask()),
                 _ => self.snapshot.whois_source(false),
             }
             .map_or((None, 0), |(s, n)| (Some(s), n));
@@ -742,6 +829,11 @@ struct SourceMasks {
     route_sources: u64,
     cell_sources: u64,
     routing_source: Option<u16>,
+    /// Timed sources (abuse feeds, passive DNS) behind the AS's, the
+    /// block's and the address's time-aware evidence.
+    timed_as: u64,
+    timed_block: u64,
+    timed_ip: u64,
 }
 
 #[cfg(test)]

@@ -43,6 +43,8 @@ pub struct SnapshotBuilder {
     sources: Vec<SourceInfo>,
     inputs: Inputs,
     abuse_sources: u32,
+    /// Sources of time-aware evidence (abuse feeds, passive DNS) so far.
+    timed_sources: u32,
 }
 
 /// A source file given as `PATH` or `FORMAT:PATH`.
@@ -114,6 +116,41 @@ impl SnapshotBuilder {
         self
     }
 
+    /// Sets the reference time (unix seconds) of time-aware evidence: ages,
+    /// decay and the horizon are measured from it, and evidence first seen
+    /// after it is dropped. Default: the newest source's date.
+    ///
+    /// ```
+    /// use bphscore::SnapshotBuilder;
+    /// use bphscore::features::TimePolicy;
+    ///
+    /// let mut policy = TimePolicy::default();
+    /// policy.half_life_days = 14.0;
+    /// let mut builder = SnapshotBuilder::new().as_of(1_794_470_400).time_policy(policy);
+    /// builder.add_reader("routes.pfx2as", None, &b"198.18.0.0\t20\t64502\n"[..])?;
+    /// builder.add_reader(
+    ///     "c2.csv",
+    ///     None,
+    ///     &b"indicator,first_seen,last_seen,category,source\n198.18.1.1,2026-11-01,2026-11-12,c2,x\n"[..],
+    /// )?;
+    /// let snapshot = builder.build()?;
+    /// assert_eq!(snapshot.as_of(), Some(1_794_470_400));
+    /// assert_eq!(snapshot.timed_summary().unwrap().indicators_kept, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn as_of(mut self, unix_seconds: i64) -> Self {
+        self.inputs.as_of = Some(unix_seconds);
+        self
+    }
+
+    /// Sets the half-life and horizon of time-aware evidence.
+    #[must_use]
+    pub fn time_policy(mut self, policy: crate::features::TimePolicy) -> Self {
+        self.inputs.policy = policy;
+        self
+    }
+
     /// The sources added so far.
     pub fn sources(&self) -> &[SourceInfo] {
         &self.sources
@@ -166,6 +203,19 @@ impl SnapshotBuilder {
             }
             _ => None,
         };
+        let timed_bit = match kind {
+            SourceKind::AbuseFeed | SourceKind::PassiveDns => {
+                if self.timed_sources >= 64 {
+                    return Err(Error::Build {
+                        message: format!(
+                            "{name}: a snapshot holds at most 64 abuse-feed and passive-DNS sources"
+                        ),
+                    });
+                }
+                Some(self.timed_sources as u8)
+            }
+            _ => None,
+        };
         let index = self.sources.len();
         if index >= usize::from(compile::NO_SOURCE) {
             return Err(Error::Build {
@@ -175,6 +225,7 @@ impl SnapshotBuilder {
         let mut parser = Parser::new(name, format, opened.reader, self.limits);
         let mut staged = Inputs::default();
         let mut skipped = 0u64;
+        let mut duplicates = 0u64;
         for item in parser.by_ref() {
             let record = match item {
                 Ok(r) => r,
@@ -185,7 +236,20 @@ impl SnapshotBuilder {
                 }
                 Err(e) => return Err(e),
             };
-            stage(&mut staged, record, index as u16, bit);
+            match record {
+                Record::Indicator(i) => {
+                    if let Some(b) = timed_bit {
+                        staged.timed.add_indicator(&i, b);
+                    }
+                }
+                // Aggregated per domain as it streams: never held per record.
+                Record::DnsObservation(o) => {
+                    if staged.timed.add_dns(&o) {
+                        duplicates += 1;
+                    }
+                }
+                record => stage(&mut staged, record, index as u16, bit),
+            }
         }
         let records = parser.records();
         let date = parser.date().or_else(|| source::date_from_name(name));
@@ -198,6 +262,7 @@ impl SnapshotBuilder {
             bytes: digest.bytes,
             records,
             skipped,
+            duplicates,
         };
         drop(digest);
         if info.bytes > 0
@@ -223,6 +288,13 @@ impl SnapshotBuilder {
         self.inputs.listings.append(&mut staged.listings);
         self.inputs.asn_listings.append(&mut staged.asn_listings);
         self.inputs.whois.append(std::mem::take(&mut staged.whois));
+        self.inputs.timed.append(std::mem::take(&mut staged.timed));
+        if let Some(b) = timed_bit {
+            self.timed_sources += 1;
+            if kind == SourceKind::PassiveDns {
+                self.inputs.timed.pdns_bits |= 1 << b;
+            }
+        }
         self.sources.push(info);
         Ok(&self.sources[index])
     }
@@ -236,14 +308,20 @@ impl SnapshotBuilder {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or_else(|| chrono::Utc::now().timestamp())
         });
+        let mut inputs = self.inputs;
+        let as_of = inputs
+            .as_of
+            .or_else(|| self.sources.iter().filter_map(|s| s.date).max());
+        inputs.as_of = as_of;
+        let tables = compile::compile(inputs);
         let meta = Meta {
             format: "bphscore-snapshot".to_owned(),
             version: VERSION,
             created_by: format!("bphscore {}", env!("CARGO_PKG_VERSION")),
-            as_of: self.sources.iter().filter_map(|s| s.date).max(),
+            as_of,
             sources: self.sources,
+            timed: Some(tables.timed.summary.clone()),
         };
-        let tables = compile::compile(self.inputs);
         let meta_json = to_json(&meta)?;
         let bytes = write::encode(&tables, &meta_json, build_time);
         drop(tables);

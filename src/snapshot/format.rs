@@ -1,10 +1,10 @@
-//! The on-disk layout of a snapshot (format version 2). All integers are
+//! The on-disk layout of a snapshot (format version 3). All integers are
 //! little-endian.
 //!
 //! ```text
 //! offset  size  field
 //!      0     8  magic "BPHSNAP\0"
-//!      8     4  format version (2)
+//!      8     4  format version (3)
 //!     12     4  header length (64)
 //!     16     8  build time, unix seconds (i64)
 //!     24     8  file length
@@ -39,10 +39,34 @@
 //! WHOIS_LINKS   24×n  org a u32, org b u32, reason u8, 0 [3], key off u32, len u32, 0 u32
 //! WHOIS_STRINGS       UTF-8 text the records above point into (name off/len: u32::MAX/0 = none)
 //! ```
+//!
+//! Version 3 adds time-aware evidence (timestamped abuse feeds and passive
+//! DNS), in sections 25 to 28; floats are IEEE 754, finite:
+//!
+//! ```text
+//! TIMED_AS      32×n  parallel to ASES: recent density f64, peer percentile f32,
+//!                     persistence days f32, category mask u8, 0 [7], timed sources u64
+//! TIMED_BLOCKS  64×n  start u128 (a /24 or an IPv6 /48), density f32, reset u32,
+//!                     domains u32, new u32, short-lived u32, fast-flux u32,
+//!                     abuse-named u32, category mask u8, flags u8 (1: IPv6), 0 [2],
+//!                     timed sources u64, 0 [8]; sorted by family, start
+//! TIMED_IPS     48×n  address u128, recency f32, domains u32, category mask u8,
+//!                     flags u8 (1: IPv6), 0 [6], timed sources u64, 0 [8];
+//!                     sorted by family, address
+//! CELL_TIMED     8×n  parallel to CELLS: TIMED_BLOCKS index u32, TIMED_IPS index u32
+//!                     (u32::MAX: none)
+//! ```
+//!
+//! "Timed sources" are bit masks over the sources of kind `abuse-feed` and
+//! `passive-dns`, numbered in build order. The partition is split so that
+//! an interval lies within one /24 (/48) block and holds at most one
+//! evidenced address, so every address of an interval still scores the
+//! same. The reference time, the decay policy and what was dropped are in
+//! `META` (`timed`). Section ids 17 to 24 are reserved.
 
 pub(crate) const MAGIC: &[u8; 8] = b"BPHSNAP\0";
 pub(crate) const TRAILER_MAGIC: &[u8; 8] = b"BPHEND\0\0";
-pub(crate) const VERSION: u32 = 2;
+pub(crate) const VERSION: u32 = 3;
 pub(crate) const HEADER_LEN: usize = 64;
 pub(crate) const TRAILER_LEN: usize = 16;
 pub(crate) const SECTION_ENTRY_LEN: usize = 24;
@@ -63,7 +87,17 @@ pub(crate) const SEC_WHOIS_ORGS: u32 = 13;
 pub(crate) const SEC_WHOIS_ASES: u32 = 14;
 pub(crate) const SEC_WHOIS_LINKS: u32 = 15;
 pub(crate) const SEC_WHOIS_STRINGS: u32 = 16;
-pub(crate) const SECTION_COUNT: usize = 16;
+pub(crate) const SEC_TIMED_AS: u32 = 25;
+pub(crate) const SEC_TIMED_BLOCKS: u32 = 26;
+pub(crate) const SEC_TIMED_IPS: u32 = 27;
+pub(crate) const SEC_CELL_TIMED: u32 = 28;
+/// The sections a file holds, each once.
+pub(crate) const SECTION_IDS: [u32; SECTION_COUNT] = [
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 25, 26, 27, 28,
+];
+pub(crate) const SECTION_COUNT: usize = 20;
+/// The largest section id (the section table is indexed by id).
+pub(crate) const MAX_SECTION_ID: usize = 32;
 
 pub(crate) const INDEX_ENTRIES: usize = (1 << 16) + 1;
 pub(crate) const CELL_LEN: usize = 24;
@@ -73,6 +107,10 @@ pub(crate) const WHOIS_AS_LEN: usize = 16;
 pub(crate) const LINK_LEN: usize = 24;
 pub(crate) const ROUTE_LEN: usize = 80;
 pub(crate) const AS_LEN: usize = 80;
+pub(crate) const TIMED_AS_LEN: usize = 32;
+pub(crate) const TIMED_BLOCK_LEN: usize = 64;
+pub(crate) const TIMED_IP_LEN: usize = 48;
+pub(crate) const CELL_TIMED_LEN: usize = 8;
 
 #[inline]
 pub(crate) fn u16_at(b: &[u8], off: usize) -> u16 {

@@ -40,6 +40,9 @@ struct Meta {
     created_by: String,
     as_of: Option<i64>,
     sources: Vec<SourceInfo>,
+    /// Time-aware evidence: reference time, policy, what was dropped.
+    #[serde(default)]
+    timed: Option<crate::features::TimedSummary>,
 }
 
 /// How many entries each table of a snapshot holds.
@@ -100,7 +103,7 @@ pub struct Snapshot<S = Vec<u8>> {
     build_time: i64,
     checksum: u32,
     meta: Meta,
-    sections: [Range<usize>; SECTION_COUNT + 1],
+    sections: [Range<usize>; MAX_SECTION_ID + 1],
     counts: Counts,
     /// Abuse source bit → index in `meta.sources`.
     bit_source: Vec<usize>,
@@ -121,6 +124,9 @@ pub struct Snapshot<S = Vec<u8>> {
     /// (first WHOIS registration source, others) and (first delegated-stats
     /// source, others), for the reasons of WHOIS features.
     whois_sources: [Option<(usize, u32)>; 2],
+    /// Timed source bit (abuse feeds and passive DNS) → index in `meta.sources`.
+    timed_bit_source: Vec<usize>,
+    pdns_mask: u64,
 }
 
 impl<S> std::fmt::Debug for Snapshot<S> {
@@ -139,6 +145,49 @@ pub(crate) struct CellView {
     pub(crate) country: [u8; 2],
     pub(crate) sources: u64,
     pub(crate) block: u32,
+    /// Time-aware evidence of the /24 (/48): index in `TIMED_BLOCKS`.
+    pub(crate) timed_block: u32,
+    /// Time-aware evidence of the address: index in `TIMED_IPS`.
+    pub(crate) timed_ip: u32,
+}
+
+impl CellView {
+    /// The cell has time-aware evidence (its /24 or its address).
+    #[inline]
+    pub(crate) fn has_timed(&self) -> bool {
+        self.timed_block != NO_BLOCK || self.timed_ip != NO_BLOCK
+    }
+}
+
+/// Time-aware evidence of an AS as stored.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TimedAsView {
+    pub(crate) density: f64,
+    pub(crate) peer_percentile: f32,
+    pub(crate) persistence_days: f32,
+    pub(crate) categories: u8,
+    pub(crate) sources: u64,
+}
+
+/// Time-aware evidence of a /24 (/48) as stored.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TimedBlockView {
+    pub(crate) density: f32,
+    pub(crate) reset: u32,
+    pub(crate) domains: u32,
+    pub(crate) new_domains: u32,
+    pub(crate) short_lived: u32,
+    pub(crate) flux: u32,
+    pub(crate) abused: u32,
+    pub(crate) sources: u64,
+}
+
+/// Time-aware evidence of an address as stored.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TimedIpView {
+    pub(crate) recency: f32,
+    pub(crate) domains: u32,
+    pub(crate) sources: u64,
 }
 
 /// A registration block as stored.
@@ -376,6 +425,21 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             bit_source.push(i);
         }
         let all_bits = list_mask | drop_mask | asn_drop_mask;
+        let mut timed_bit_source = Vec::new();
+        let mut pdns_mask = 0u64;
+        for (i, s) in meta.sources.iter().enumerate() {
+            if !matches!(s.kind(), SourceKind::AbuseFeed | SourceKind::PassiveDns) {
+                continue;
+            }
+            let bit = timed_bit_source.len();
+            if bit >= 64 {
+                return Err(err(meta_range.start, "more than 64 timed sources".into()));
+            }
+            if s.kind() == SourceKind::PassiveDns {
+                pdns_mask |= 1 << bit;
+            }
+            timed_bit_source.push(i);
+        }
 
         let len = |id: u32| sections[id as usize].len();
         let exact = |id: u32, unit: usize, what: &str| -> Result<usize> {
@@ -397,6 +461,19 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         let norgs = exact(SEC_WHOIS_ORGS, ORG_LEN, "WHOIS organisations")?;
         exact(SEC_WHOIS_ASES, WHOIS_AS_LEN, "WHOIS ASes")?;
         let nlinks = exact(SEC_WHOIS_LINKS, LINK_LEN, "WHOIS links")?;
+        // Parallel tables are read with their cell or AS: checked first.
+        if exact(SEC_CELL_TIMED, CELL_TIMED_LEN, "cell evidence")? != ncells {
+            return Err(err(
+                sections[SEC_CELL_TIMED as usize].start,
+                "cell evidence does not match the cells".into(),
+            ));
+        }
+        if exact(SEC_TIMED_AS, TIMED_AS_LEN, "timed AS")? != nases {
+            return Err(err(
+                sections[SEC_TIMED_AS as usize].start,
+                "timed AS section does not match the ASes".into(),
+            ));
+        }
         let whois_text: Box<str> =
             std::str::from_utf8(&bytes[sections[SEC_WHOIS_STRINGS as usize].clone()])
                 .map_err(|e| {
@@ -479,10 +556,101 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             asns,
             whois_text,
             whois_sources,
+            timed_bit_source,
+            pdns_mask,
         };
         snap.validate_tables(all_bits)?;
         snap.validate_whois()?;
+        snap.validate_timed()?;
         Ok(snap)
+    }
+
+    /// Checks the time-aware sections: lengths, indices, order, finite values.
+    fn validate_timed(&self) -> Result<()> {
+        let err = |id: u32, off: usize, msg: &str| {
+            Error::snapshot(
+                &self.name,
+                (self.sections[id as usize].start + off) as u64,
+                msg,
+            )
+        };
+        let sec = |id: u32| self.section(id);
+        let all_timed = if self.timed_bit_source.len() == 64 {
+            u64::MAX
+        } else {
+            (1u64 << self.timed_bit_source.len()) - 1
+        };
+        if sec(SEC_TIMED_AS).len() != self.counts.ases * TIMED_AS_LEN {
+            return Err(err(
+                SEC_TIMED_AS,
+                0,
+                "timed AS section does not match the ASes",
+            ));
+        }
+        for (i, r) in sec(SEC_TIMED_AS).chunks_exact(TIMED_AS_LEN).enumerate() {
+            let d = f64::from_bits(u64_at(r, 0));
+            let p = f32::from_bits(u32_at(r, 8));
+            let days = f32::from_bits(u32_at(r, 12));
+            let valid = (0.0..=1.0).contains(&d)
+                && (0.0..=1.0).contains(&p)
+                && days.is_finite()
+                && days >= 0.0
+                && u64_at(r, 24) & !all_timed == 0;
+            if !valid {
+                return Err(err(
+                    SEC_TIMED_AS,
+                    i * TIMED_AS_LEN,
+                    "invalid timed AS record",
+                ));
+            }
+        }
+        let check_keyed = |id: u32, len: usize, what: &str| -> Result<usize> {
+            let b = sec(id);
+            if b.len() % len != 0 {
+                return Err(err(id, 0, &format!("{what} section has a partial record")));
+            }
+            let mut prev: Option<(u8, u128)> = None;
+            for (i, r) in b.chunks_exact(len).enumerate() {
+                let flag_at = if id == SEC_TIMED_BLOCKS { 45 } else { 25 };
+                let k = (r[flag_at] & 1, u128_at(r, 0));
+                let f = f32::from_bits(u32_at(r, 16));
+                if prev.is_some_and(|p| p >= k)
+                    || r[flag_at] > 1
+                    || !(f.is_finite() && f >= 0.0)
+                    || (k.0 == 0 && k.1 > u128::from(u32::MAX))
+                    || u64_at(r, if id == SEC_TIMED_BLOCKS { 48 } else { 32 }) & !all_timed != 0
+                {
+                    return Err(err(
+                        id,
+                        i * len,
+                        &format!("invalid or unsorted {what} record"),
+                    ));
+                }
+                prev = Some(k);
+            }
+            Ok(b.len() / len)
+        };
+        let nblocks = check_keyed(SEC_TIMED_BLOCKS, TIMED_BLOCK_LEN, "timed block")?;
+        let nips = check_keyed(SEC_TIMED_IPS, TIMED_IP_LEN, "timed address")?;
+        let ct = sec(SEC_CELL_TIMED);
+        if ct.len() != self.counts.cells * CELL_TIMED_LEN {
+            return Err(err(
+                SEC_CELL_TIMED,
+                0,
+                "cell evidence does not match the cells",
+            ));
+        }
+        for (i, r) in ct.chunks_exact(CELL_TIMED_LEN).enumerate() {
+            let (b, a) = (u32_at(r, 0), u32_at(r, 4));
+            if (b != NO_BLOCK && b as usize >= nblocks) || (a != NO_BLOCK && a as usize >= nips) {
+                return Err(err(
+                    SEC_CELL_TIMED,
+                    i * CELL_TIMED_LEN,
+                    "cell evidence out of range",
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn validate_tables(&self, all_bits: u64) -> Result<()> {
@@ -910,12 +1078,83 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
     #[inline]
     pub(crate) fn cell(&self, i: usize) -> CellView {
         let b: &[u8; CELL_LEN] = record(self.section(SEC_CELLS), i);
+        let t: &[u8; CELL_TIMED_LEN] = record(self.section(SEC_CELL_TIMED), i);
         CellView {
             route: u32_at(b, 0),
             country: [b[4], b[5]],
             sources: u64_at(b, 8),
             block: u32_at(b, 16),
+            timed_block: u32_at(t, 0),
+            timed_ip: u32_at(t, 4),
         }
+    }
+
+    /// Time-aware evidence of AS record `i`.
+    #[inline]
+    pub(crate) fn timed_as(&self, i: u32) -> TimedAsView {
+        let b: &[u8; TIMED_AS_LEN] = record(self.section(SEC_TIMED_AS), i as usize);
+        TimedAsView {
+            density: f64::from_bits(u64_at(b, 0)),
+            peer_percentile: f32::from_bits(u32_at(b, 8)),
+            persistence_days: f32::from_bits(u32_at(b, 12)),
+            categories: b[16],
+            sources: u64_at(b, 24),
+        }
+    }
+
+    /// Time-aware evidence of /24 (/48) record `i`.
+    #[inline]
+    pub(crate) fn timed_block(&self, i: u32) -> TimedBlockView {
+        let b: &[u8; TIMED_BLOCK_LEN] = record(self.section(SEC_TIMED_BLOCKS), i as usize);
+        TimedBlockView {
+            density: f32::from_bits(u32_at(b, 16)),
+            reset: u32_at(b, 20),
+            domains: u32_at(b, 24),
+            new_domains: u32_at(b, 28),
+            short_lived: u32_at(b, 32),
+            flux: u32_at(b, 36),
+            abused: u32_at(b, 40),
+            sources: u64_at(b, 48),
+        }
+    }
+
+    /// Time-aware evidence of address record `i`.
+    #[inline]
+    pub(crate) fn timed_ip(&self, i: u32) -> TimedIpView {
+        let b: &[u8; TIMED_IP_LEN] = record(self.section(SEC_TIMED_IPS), i as usize);
+        TimedIpView {
+            recency: f32::from_bits(u32_at(b, 16)),
+            domains: u32_at(b, 20),
+            sources: u64_at(b, 32),
+        }
+    }
+
+    /// The first timed source (abuse feed or passive DNS) in `mask`, and
+    /// how many others.
+    pub(crate) fn first_timed_source(&self, mask: u64) -> Option<(&SourceInfo, u32)> {
+        if mask == 0 {
+            return None;
+        }
+        let bit = mask.trailing_zeros() as usize;
+        let i = *self.timed_bit_source.get(bit)?;
+        Some((&self.meta.sources[i], mask.count_ones() - 1))
+    }
+
+    /// The timed-source bits of passive-DNS sources.
+    pub(crate) fn pdns_mask(&self) -> u64 {
+        self.pdns_mask
+    }
+
+    /// What the time-aware evidence kept and dropped, and its policy.
+    ///
+    /// ```
+    /// let snapshot = bphscore::world::snapshot()?;
+    /// let timed = snapshot.timed_summary().unwrap();
+    /// assert!(timed.reset_by_transfer > 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn timed_summary(&self) -> Option<&crate::features::TimedSummary> {
+        self.meta.timed.as_ref()
     }
 
     #[inline]
@@ -1065,7 +1304,7 @@ fn record<const N: usize>(table: &[u8], i: usize) -> &[u8; N] {
     }
 }
 
-fn validate_frame(b: &[u8], name: &str) -> Result<(i64, u32, [Range<usize>; SECTION_COUNT + 1])> {
+fn validate_frame(b: &[u8], name: &str) -> Result<(i64, u32, [Range<usize>; MAX_SECTION_ID + 1])> {
     let err = |off: usize, msg: &str| Error::snapshot(name, off as u64, msg);
     if b.len() < 8 || &b[..8] != MAGIC {
         return Err(err(0, "not a bphscore snapshot (bad magic)"));
@@ -1120,14 +1359,14 @@ fn validate_frame(b: &[u8], name: &str) -> Result<(i64, u32, [Range<usize>; SECT
     if table_end > trailer {
         return Err(err(HEADER_LEN, "section table overruns the file"));
     }
-    let mut sections: [Range<usize>; SECTION_COUNT + 1] = Default::default();
-    let mut seen = [false; SECTION_COUNT + 1];
+    let mut sections: [Range<usize>; MAX_SECTION_ID + 1] = std::array::from_fn(|_| 0..0);
+    let mut seen = [false; MAX_SECTION_ID + 1];
     for i in 0..count {
         let e = HEADER_LEN + i * SECTION_ENTRY_LEN;
         let id = u32_at(b, e) as usize;
         let off = u64_at(b, e + 8);
         let len = u64_at(b, e + 16);
-        if id == 0 || id > SECTION_COUNT || seen[id] {
+        if !SECTION_IDS.contains(&(id as u32)) || seen[id] {
             return Err(err(e, "unknown or repeated section id"));
         }
         let end = off.checked_add(len);

@@ -2,6 +2,7 @@
 
 use super::format::*;
 use crate::features::compile::Tables;
+use crate::features::timed::TimedTables;
 use crate::features::whois::{NONE, WhoisTables};
 
 /// Writes the WHOIS strings that records refer to, once each.
@@ -82,6 +83,58 @@ fn whois_sections(wt: &WhoisTables, w: &mut SectionWriter) {
     }
     w.add(SEC_WHOIS_LINKS, links);
     w.add(SEC_WHOIS_STRINGS, sw.out);
+}
+
+fn timed_sections(t: &TimedTables, w: &mut SectionWriter) {
+    let mut ases = Vec::with_capacity(t.ases.len() * TIMED_AS_LEN);
+    for a in &t.ases {
+        ases.extend_from_slice(&a.density.to_bits().to_le_bytes());
+        ases.extend_from_slice(&a.peer_percentile.to_bits().to_le_bytes());
+        ases.extend_from_slice(&a.persistence_days.to_bits().to_le_bytes());
+        ases.push(a.categories);
+        ases.extend_from_slice(&[0; 7]);
+        ases.extend_from_slice(&a.sources.to_le_bytes());
+    }
+    w.add(SEC_TIMED_AS, ases);
+    let mut blocks = Vec::with_capacity(t.blocks.len() * TIMED_BLOCK_LEN);
+    for b in &t.blocks {
+        blocks.extend_from_slice(&b.key.1.to_le_bytes());
+        blocks.extend_from_slice(&b.density.to_bits().to_le_bytes());
+        for v in [
+            b.reset,
+            b.domains,
+            b.new_domains,
+            b.short_lived,
+            b.flux,
+            b.abused,
+        ] {
+            blocks.extend_from_slice(&v.to_le_bytes());
+        }
+        blocks.push(b.categories);
+        blocks.push(u8::from(b.key.0));
+        blocks.extend_from_slice(&[0; 2]);
+        blocks.extend_from_slice(&b.sources.to_le_bytes());
+        blocks.extend_from_slice(&[0; 8]);
+    }
+    w.add(SEC_TIMED_BLOCKS, blocks);
+    let mut ips = Vec::with_capacity(t.ips.len() * TIMED_IP_LEN);
+    for i in &t.ips {
+        ips.extend_from_slice(&i.key.1.to_le_bytes());
+        ips.extend_from_slice(&i.recency.to_bits().to_le_bytes());
+        ips.extend_from_slice(&i.domains.to_le_bytes());
+        ips.push(i.categories);
+        ips.push(u8::from(i.key.0));
+        ips.extend_from_slice(&[0; 6]);
+        ips.extend_from_slice(&i.sources.to_le_bytes());
+        ips.extend_from_slice(&[0; 8]);
+    }
+    w.add(SEC_TIMED_IPS, ips);
+    let mut cells = Vec::with_capacity(t.cells.len() * CELL_TIMED_LEN);
+    for (b, i) in &t.cells {
+        cells.extend_from_slice(&b.to_le_bytes());
+        cells.extend_from_slice(&i.to_le_bytes());
+    }
+    w.add(SEC_CELL_TIMED, cells);
 }
 
 fn pad16(buf: &mut Vec<u8>) {
@@ -253,6 +306,7 @@ pub(crate) fn encode(tables: &Tables, meta_json: &[u8], build_time: i64) -> Vec<
     w.add(SEC_ASES, ases);
     w.add(SEC_STRINGS, strings);
     whois_sections(&tables.whois, &mut w);
+    timed_sections(&tables.timed, &mut w);
 
     w.finish()
 }

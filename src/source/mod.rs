@@ -22,15 +22,29 @@
 //! | `rpsl` | blank-line separated `attribute: value` objects (`inetnum`, `inet6num`, `organisation`, `aut-num`, `route`, `role`, `irt`, …) | RIPE, APNIC, AFRINIC bulk dumps |
 //! | `arin-whois` | blank-line separated `NetRange`/`NetType`/`OrgID`/`Parent` records | ARIN bulk WHOIS |
 //! | `delegated` | `registry\|cc\|type\|start\|value\|date\|status\|opaque-id` | delegated-extended statistics of the five RIRs |
+//! | `pdns-cof` | JSON lines `{"rrname","rrtype","rdata","time_first","time_last",…}` | passive-DNS servers (Common Output Format) |
+//! | `feodo-json` | JSON array of `{"ip_address","first_seen","last_online","malware",…}` | abuse.ch Feodo Tracker `ipblocklist.json` |
+//! | `feodo-csv` | `first_seen_utc,dst_ip,dst_port,c2_status,last_online,malware` | abuse.ch Feodo Tracker `ipblocklist.csv` |
+//! | `urlhaus-csv` | `id,dateadded,url,url_status,last_online,threat,tags,urlhaus_link,reporter` | abuse.ch URLhaus CSV dumps |
+//! | `threatfox-json` | JSON object of arrays of `{"ioc_value","ioc_type","threat_type","first_seen_utc","last_seen_utc",…}` | abuse.ch ThreatFox JSON export |
+//! | `abuseipdb-json` | `{"meta":{"generatedAt"},"data":[{"ipAddress","lastReportedAt",…}]}` or check-block `reportedAddress` | AbuseIPDB API (blacklist, check-block) |
+//! | `abuse-csv` | header `indicator,first_seen,last_seen,category,source`, then one address, domain or URL per line | generic (documented by bphscore) |
+//!
+//! The abuse feeds map their labels onto one taxonomy ([`Category`]:
+//! c2, malware, phishing, spam, scanning, brute-force, other) and keep
+//! their timestamps; a timestamp before 1990, more than a day in the
+//! future, or unparseable is a bad record.
 //!
 //! Gzip input (`.gz` dumps) is recognised from its magic bytes and
 //! decompressed on the fly, bounded by [`Limits::max_decompressed`].
 
+mod abuse;
 mod arin;
 mod delegated;
 mod iplocation;
 mod lines;
 mod netset;
+mod pdns;
 mod pfx2as;
 mod rpsl;
 mod spamhaus;
@@ -50,8 +64,10 @@ use sha2::{Digest, Sha256};
 use crate::error::Error;
 use crate::subject::{Asn, Country};
 
+pub use abuse::{Category, EARLIEST_TIME, Indicator, ParseCategoryError, Target, parse_timestamp};
 use lines::DecompressedLimit;
 pub(crate) use lines::LineReader;
+pub use pdns::DnsObservation;
 pub use whois::{AutNum, BlockStatus, Delegation, Organisation, Registration};
 
 /// A published input format.
@@ -90,6 +106,20 @@ pub enum Format {
     ArinWhois,
     /// RIR delegated-extended statistics.
     Delegated,
+    /// Passive DNS in the Common Output Format (JSON lines).
+    PdnsCof,
+    /// abuse.ch Feodo Tracker `ipblocklist.json`.
+    FeodoJson,
+    /// abuse.ch Feodo Tracker `ipblocklist.csv`.
+    FeodoCsv,
+    /// abuse.ch URLhaus CSV dump.
+    UrlhausCsv,
+    /// abuse.ch ThreatFox JSON export.
+    ThreatfoxJson,
+    /// AbuseIPDB blacklist or check-block JSON.
+    AbuseipdbJson,
+    /// The generic CSV `indicator,first_seen,last_seen,category,source`.
+    AbuseCsv,
 }
 
 impl Format {
@@ -105,6 +135,13 @@ impl Format {
         "rpsl",
         "arin-whois",
         "delegated",
+        "pdns-cof",
+        "feodo-json",
+        "feodo-csv",
+        "urlhaus-csv",
+        "threatfox-json",
+        "abuseipdb-json",
+        "abuse-csv",
     ];
 
     /// The format's name.
@@ -124,6 +161,13 @@ impl Format {
             Format::Rpsl => "rpsl",
             Format::ArinWhois => "arin-whois",
             Format::Delegated => "delegated",
+            Format::PdnsCof => "pdns-cof",
+            Format::FeodoJson => "feodo-json",
+            Format::FeodoCsv => "feodo-csv",
+            Format::UrlhausCsv => "urlhaus-csv",
+            Format::ThreatfoxJson => "threatfox-json",
+            Format::AbuseipdbJson => "abuseipdb-json",
+            Format::AbuseCsv => "abuse-csv",
         }
     }
 
@@ -141,6 +185,13 @@ impl Format {
             Format::AsnDrop => SourceKind::AsnDrop,
             Format::Netset => SourceKind::Blocklist,
             Format::Rpsl | Format::ArinWhois | Format::Delegated => SourceKind::Whois,
+            Format::PdnsCof => SourceKind::PassiveDns,
+            Format::FeodoJson
+            | Format::FeodoCsv
+            | Format::UrlhausCsv
+            | Format::ThreatfoxJson
+            | Format::AbuseipdbJson
+            | Format::AbuseCsv => SourceKind::AbuseFeed,
         }
     }
 
@@ -156,6 +207,9 @@ impl Format {
     /// ```
     pub fn detect(head: &[u8]) -> Result<Format, String> {
         let text = String::from_utf8_lossy(head);
+        if let Some(f) = detect_document(&text) {
+            return Ok(f);
+        }
         let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
         // The last line of a peeked buffer may be cut: only whole lines count.
         let whole = if head.ends_with(b"\n") {
@@ -185,6 +239,9 @@ impl Format {
                 if v.get("asn").is_some() {
                     return Ok(Format::AsnDrop);
                 }
+                if v.get("rrname").is_some() {
+                    return Ok(Format::PdnsCof);
+                }
                 continue;
             }
             if line.starts_with(';') {
@@ -195,6 +252,9 @@ impl Format {
                 continue;
             }
             if let Some(f) = detect_whois(line) {
+                return Ok(f);
+            }
+            if let Some(f) = detect_feed_header(line) {
                 return Ok(f);
             }
             if line.starts_with('#') {
@@ -246,6 +306,55 @@ impl Format {
             return Ok(Format::Netset);
         }
         Err("no data lines".to_owned())
+    }
+}
+
+/// JSON documents (not JSON lines): the abuse.ch and AbuseIPDB exports,
+/// recognised by their keys, pretty-printed or not.
+fn detect_document(text: &str) -> Option<Format> {
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    let first = t.lines().next().unwrap_or("").trim();
+    if !(t.starts_with('[') || t.starts_with('{')) {
+        return None;
+    }
+    // A whole JSON object on the first line is a JSON-lines feed (DROP,
+    // ASN-DROP, COF), unless it is a one-line document with feed keys.
+    let one_line_object = first.starts_with('{')
+        && serde_json::from_str::<serde_json::Value>(first).is_ok_and(|v| v.is_object());
+    let has = |k: &str| t.contains(&format!("\"{k}\""));
+    if one_line_object && (has("cidr") || has("asn") || has("rrname")) {
+        return None;
+    }
+    if has("ioc_value") || (has("ioc_type") && has("threat_type")) {
+        Some(Format::ThreatfoxJson)
+    } else if has("ip_address") && (has("first_seen") || has("last_online")) {
+        Some(Format::FeodoJson)
+    } else if has("ipAddress")
+        && (has("abuseConfidenceScore") || has("lastReportedAt") || has("mostRecentReport"))
+    {
+        Some(Format::AbuseipdbJson)
+    } else if !one_line_object && has("rrname") {
+        Some(Format::PdnsCof)
+    } else {
+        None
+    }
+}
+
+/// The column headers of the CSV abuse feeds (commented or not).
+fn detect_feed_header(line: &str) -> Option<Format> {
+    let h = line
+        .trim_start_matches('#')
+        .trim()
+        .replace(['"', ' '], "")
+        .to_ascii_lowercase();
+    if h.starts_with(abuse::FEODO_CSV_HEADER) {
+        Some(Format::FeodoCsv)
+    } else if h.starts_with(abuse::URLHAUS_CSV_HEADER) {
+        Some(Format::UrlhausCsv)
+    } else if h == abuse::GENERIC_CSV_HEADER {
+        Some(Format::AbuseCsv)
+    } else {
+        None
     }
 }
 
@@ -359,6 +468,13 @@ impl FromStr for Format {
             "rpsl" | "ripe" | "apnic" | "afrinic" => Format::Rpsl,
             "arin-whois" | "arin" => Format::ArinWhois,
             "delegated" | "delegated-extended" => Format::Delegated,
+            "pdns-cof" | "pdns" | "cof" => Format::PdnsCof,
+            "feodo-json" => Format::FeodoJson,
+            "feodo-csv" | "feodo" => Format::FeodoCsv,
+            "urlhaus-csv" | "urlhaus" => Format::UrlhausCsv,
+            "threatfox-json" | "threatfox" => Format::ThreatfoxJson,
+            "abuseipdb-json" | "abuseipdb" => Format::AbuseipdbJson,
+            "abuse-csv" | "generic-csv" => Format::AbuseCsv,
             other => return Err(ParseFormatError(other.to_owned())),
         })
     }
@@ -385,6 +501,11 @@ pub enum SourceKind {
     AsnDrop,
     /// Registry data: WHOIS registrations and delegation statistics.
     Whois,
+    /// Timestamped, categorised abuse indicators (abuse.ch, AbuseIPDB,
+    /// generic CSV): they decay with time and expire.
+    AbuseFeed,
+    /// Passive DNS observations.
+    PassiveDns,
 }
 
 impl fmt::Display for SourceKind {
@@ -396,6 +517,8 @@ impl fmt::Display for SourceKind {
             SourceKind::Drop => "drop",
             SourceKind::AsnDrop => "asn-drop",
             SourceKind::Whois => "whois",
+            SourceKind::AbuseFeed => "abuse-feed",
+            SourceKind::PassiveDns => "passive-dns",
         })
     }
 }
@@ -617,6 +740,10 @@ pub enum Record {
     },
     /// A line of delegated-extended statistics.
     Delegation(Box<Delegation>),
+    /// A timestamped, categorised abuse indicator.
+    Indicator(Box<Indicator>),
+    /// A passive-DNS observation.
+    DnsObservation(Box<DnsObservation>),
 }
 
 /// Per-format parsing state.
@@ -626,6 +753,8 @@ pub(crate) struct State {
     pub(crate) date: Option<i64>,
     /// The number of records the source says it has.
     pub(crate) declared_records: Option<u64>,
+    /// The header line of a CSV that requires one was read.
+    pub(crate) header_seen: bool,
 }
 
 /// A streaming parser of one source: an iterator of records.
@@ -655,6 +784,10 @@ pub struct Parser<R> {
     limits: Limits,
     finished: bool,
     object: rpsl::Object,
+    /// JSON-document formats: the record scanner and records found but
+    /// not yet returned (one line of a minified document holds many).
+    json: Option<abuse::LeafObjects>,
+    pending: std::collections::VecDeque<Result<(u64, Vec<u8>), String>>,
 }
 
 impl<R: BufRead> Parser<R> {
@@ -671,6 +804,12 @@ impl<R: BufRead> Parser<R> {
             limits,
             finished: false,
             object: rpsl::Object::default(),
+            json: matches!(
+                format,
+                Format::FeodoJson | Format::ThreatfoxJson | Format::AbuseipdbJson
+            )
+            .then(|| abuse::LeafObjects::new(limits.max_line_len)),
+            pending: std::collections::VecDeque::new(),
         }
     }
 
@@ -696,7 +835,15 @@ impl<R: BufRead> Parser<R> {
             Format::DropText => spamhaus::parse_text(name, n, line, &mut self.state),
             Format::Netset => netset::parse(name, n, line, &mut self.state),
             Format::Delegated => delegated::parse(name, n, line, &mut self.state),
-            Format::Rpsl | Format::ArinWhois => Ok(None),
+            Format::PdnsCof => pdns::parse(name, n, line, &mut self.state),
+            Format::FeodoCsv => abuse::parse_feodo_csv(name, n, line, &mut self.state),
+            Format::UrlhausCsv => abuse::parse_urlhaus_csv(name, n, line, &mut self.state),
+            Format::AbuseCsv => abuse::parse_generic_csv(name, n, line, &mut self.state),
+            Format::Rpsl
+            | Format::ArinWhois
+            | Format::FeodoJson
+            | Format::ThreatfoxJson
+            | Format::AbuseipdbJson => Ok(None),
         }
     }
 
@@ -751,6 +898,77 @@ impl<R: BufRead> Parser<R> {
     }
 }
 
+impl<R: BufRead> Parser<R> {
+    /// The next record of a JSON-document feed: lines go through the
+    /// record scanner, and each record found is interpreted in turn.
+    fn next_json_record(&mut self) -> Option<Result<Record, Error>> {
+        loop {
+            if let Some(item) = self.pending.pop_front() {
+                let (line, text) = match item {
+                    Ok(x) => x,
+                    Err(m) => {
+                        self.rejected += 1;
+                        return Some(Err(Error::parse(&self.name, self.lines.line(), m)));
+                    }
+                };
+                match abuse::interpret_json(self.format, &text, &mut self.state) {
+                    Ok(Some(i)) => {
+                        self.records += 1;
+                        if self.records > self.limits.max_records {
+                            self.finished = true;
+                            return Some(Err(Error::Limit {
+                                source_name: self.name.clone(),
+                                line,
+                                what: "number of records",
+                                limit: self.limits.max_records,
+                            }));
+                        }
+                        return Some(Ok(Record::Indicator(Box::new(i))));
+                    }
+                    Ok(None) => continue,
+                    Err(m) => {
+                        self.rejected += 1;
+                        return Some(Err(Error::parse(&self.name, line, m)));
+                    }
+                }
+            }
+            let scanner = self.json.as_mut()?;
+            let n = self.lines.line() + 1;
+            match self.lines.next_line_bytes() {
+                Ok(Some(bytes)) => {
+                    let mut out = Vec::new();
+                    scanner.feed(bytes, n, &mut out);
+                    self.pending.extend(out);
+                }
+                Ok(None) => {
+                    self.finished = true;
+                    let scanner = self.json.take()?;
+                    // A cut document is refused whole (line 0), lenient or not.
+                    if scanner.unfinished() {
+                        return Some(Err(Error::parse(
+                            &self.name,
+                            0,
+                            "the JSON document is cut short (unclosed object or array); truncated file",
+                        )));
+                    }
+                    if !scanner.seen_any {
+                        return Some(Err(Error::parse(&self.name, 0, "no JSON document")));
+                    }
+                    return None;
+                }
+                Err(e) => {
+                    self.rejected += 1;
+                    scanner.abandon();
+                    if e.line().is_none() {
+                        self.finished = true;
+                    }
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+}
+
 impl<R: BufRead> Iterator for Parser<R> {
     type Item = Result<Record, Error>;
 
@@ -760,6 +978,9 @@ impl<R: BufRead> Iterator for Parser<R> {
         }
         if matches!(self.format, Format::Rpsl | Format::ArinWhois) {
             return self.next_object_record();
+        }
+        if self.json.is_some() {
+            return self.next_json_record();
         }
         loop {
             let line = match self.lines.next_line() {
@@ -1015,6 +1236,13 @@ pub struct SourceInfo {
     pub records: u64,
     /// Bad records skipped (only in lenient builds).
     pub skipped: u64,
+    /// Repeated records merged into earlier ones (abuse feeds, passive DNS).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub duplicates: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 impl SourceInfo {
@@ -1098,6 +1326,34 @@ mod tests {
             (
                 "arin|US|ipv4|192.0.2.0|256|20261001|allocated|x\n",
                 Some(Format::Delegated),
+            ),
+            (
+                "{\"rrname\":\"www.example.com.\",\"rrtype\":\"A\",\"rdata\":\"192.0.2.1\",\"time_first\":1794000000,\"time_last\":1794000000}\n",
+                Some(Format::PdnsCof),
+            ),
+            (
+                "[\n    {\n        \"ip_address\": \"192.0.2.1\",\n        \"first_seen\": \"2026-11-01 00:00:00\"",
+                Some(Format::FeodoJson),
+            ),
+            (
+                "# \"first_seen_utc\",\"dst_ip\",\"dst_port\",\"c2_status\",\"last_online\",\"malware\"\n",
+                Some(Format::FeodoCsv),
+            ),
+            (
+                "# id,dateadded,url,url_status,last_online,threat,tags,urlhaus_link,reporter\n",
+                Some(Format::UrlhausCsv),
+            ),
+            (
+                "{\n    \"1\": [\n        {\n            \"ioc_value\": \"198.18.1.1:443\",",
+                Some(Format::ThreatfoxJson),
+            ),
+            (
+                "{\"meta\":{\"generatedAt\":\"2026-11-12T07:00:00+00:00\"},\"data\":[{\"ipAddress\":\"192.0.2.1\",\"abuseConfidenceScore\":100}]}\n",
+                Some(Format::AbuseipdbJson),
+            ),
+            (
+                "indicator,first_seen,last_seen,category,source\n",
+                Some(Format::AbuseCsv),
             ),
             ("a|b|c|d|e|f\n", None),
             ("hello\n", None),

@@ -187,6 +187,9 @@ QUERIES = [
     "300.1.2.3",
     "AS64505",
     "198.18.16.9",
+    "198.18.13.50",
+    "198.18.14.0/24",
+    "203.0.113.77",
 ]
 
 # ---------------------------------------------------------------------------
@@ -552,7 +555,20 @@ def build_readme(hashes, listing_rows, query_rows, line_counts):
         "own) and the bad customer 198.18.200.0/24, `SUB-ALLOCATED PA` to "
         "ORG-SR1-TEST (Example Shady Reseller Ltd, SC, no abuse contact, created "
         "2026-08-03). The same reseller (as `Example Shady Reseller, Ltd.`) holds a "
-        "`Reassigned` /24 (240.48.0.0/24) in AS64501's ARIN allocation.\n\n")
+        "`Reassigned` /24 (240.48.0.0/24) in AS64501's ARIN allocation.\n"
+        "- Time-aware evidence (reference time 2026-11-12T08:00:00Z): passive DNS "
+        "shows a fast-flux botnet (6 names under `flux-botnet.test`, each on many "
+        "addresses of 198.18.12.0/22, records of a few hours) and a phishing cluster "
+        "(16 names `account-verify-NN.test` on 198.18.13.0/24, alive 2 to 4 days) on "
+        "AS64502; ThreatFox names four of the flux names as C2 domains and the "
+        "generic CSV half of the phishing names. Feodo Tracker, URLhaus and "
+        "ThreatFox list C2s and malware URLs on AS64502; AbuseIPDB reports "
+        "brute-force and scanning sources, most of them on the cloud.\n"
+        "- 203.0.113.0/24 (AS64504) changed hands: delegated statistics date it "
+        "2026-10-15, after its 2014 registration. The generic CSV holds 12 spam "
+        "listings of the previous holder, last seen before that date: they are "
+        "reset, not counted. Listings older than the one-year horizon are "
+        "dropped.\n\n")
     parts.append("## FireHOL listings\n\n")
     parts.append("Distinct listed addresses, counted from the generated netsets:\n\n")
     parts.append(md_table(("Space", "Family", "Listed IPs", "Netset lines"), listing_rows))
@@ -616,6 +632,7 @@ def build_rpsl():
         ("Example Eyeball Abuse", "EEA1-TEST", "abuse@eyeball.example", "EXAMPLE-EYEBALL-MNT", "2008-01-15T09:00:00Z"),
         ("Example Bulletproof Abuse", "EBA1-TEST", "abuse@bph-example.example", "EXAMPLE-BPH-MNT", "2015-03-01T09:00:00Z"),
         ("Newbrand Abuse Desk", "NBA1-TEST", "Abuse@BPH-Example.example", "EXAMPLE-BPH-MNT", "2026-09-10T11:00:00Z"),
+        ("Example Smallhost Abuse", "ESA1-TEST", "abuse@smallhost.example", "EXAMPLE-SMALLHOST-MNT", "2014-04-02T09:00:00Z"),
     ]
     for name, hdl, mbox, mnt, created in roles:
         objs.append(rpsl_object([
@@ -635,6 +652,7 @@ def build_rpsl():
         ("ORG-EB1-TEST", "Example Bulletproof Ltd", "SC", "LIR", "EBA1-TEST", "EXAMPLE-BPH-MNT", "2015-03-01T09:00:00Z", "2025-12-01T08:00:00Z"),
         ("ORG-NB1-TEST", "Example Newbrand Hosting LLC", "SC", "LIR", "NBA1-TEST", "EXAMPLE-BPH-MNT", "2026-09-10T11:00:00Z", "2026-09-10T11:00:00Z"),
         ("ORG-SR1-TEST", "Example Shady Reseller Ltd", "SC", "OTHER", None, "SHADY-RESELLER-MNT", "2026-08-01T10:00:00Z", "2026-08-01T10:00:00Z"),
+        ("ORG-ES1-TEST", "Example Smallhost Ltd", "GB", "LIR", "ESA1-TEST", "EXAMPLE-SMALLHOST-MNT", "2014-04-02T09:00:00Z", "2026-10-16T09:00:00Z"),
     ]
     for handle, name, cc, kind, abuse, mnt, created, modified in orgs:
         lines = [
@@ -696,6 +714,11 @@ def build_rpsl():
         ("198.18.200.0 - 198.18.200.255", "SHADY-RESELLER-NET", "SC", "ORG-SR1-TEST",
          "SUB-ALLOCATED PA", ["EXAMPLE-HOSTING-MNT", "SHADY-RESELLER-MNT"],
          "2026-08-03T12:00:00Z", "2026-10-20T08:00:00Z", []),
+        # Transferred to its present holder on 2026-10-15 (delegated stats):
+        # listings of the previous holder must not stick to it.
+        ("203.0.113.0 - 203.0.113.255", "EXAMPLE-SMALLHOST-NET", "GB", "ORG-ES1-TEST",
+         "ALLOCATED PA", ["RIPE-NCC-HM-MNT", "EXAMPLE-SMALLHOST-MNT"],
+         "2014-04-02T09:00:00Z", "2026-10-16T09:00:00Z", []),
     ]
     for rng, netname, cc, org, status, mnts, created, modified, extra in nets:
         lines = ["inetnum:        " + rng, "netname:        " + netname,
@@ -767,6 +790,7 @@ def build_delegated():
         ("", "ipv4", "198.18.32.0", 8192, "", "available", ""),
         ("DE", "ipv4", "198.18.128.0", 32768, "20090601", "allocated", "opq-hosting"),
         ("DE", "ipv6", "2001:db8:400::", 40, "20100201", "allocated", "opq-hosting"),
+        ("GB", "ipv4", "203.0.113.0", 256, "20261015", "allocated", "opq-smallhost"),
         ("NL", "asn", "64500", 1, "20080115", "allocated", "opq-eyeball"),
         ("SC", "asn", "64502", 1, "20150301", "allocated", "opq-bph"),
         ("DE", "asn", "64503", 1, "20090601", "allocated", "opq-hosting"),
@@ -779,6 +803,292 @@ def build_delegated():
     for cc, t, start, value, date, status, opaque in rows:
         out.append("|".join(("ripencc", cc, t, start, str(value), date, status, opaque)))
     return "\n".join(out) + "\n"
+
+# ---------------------------------------------------------------------------
+# Time-aware evidence: abuse feeds with timestamps and passive DNS.
+# ---------------------------------------------------------------------------
+
+AS_OF = utc(2026, 11, 12, 8, 0, 0)          # the world's reference time
+TRANSFER = utc(2026, 10, 15)                # 203.0.113.0/24 changed hands
+DAYS = datetime.timedelta(days=1)
+HOURS = datetime.timedelta(hours=1)
+
+
+def ts(t):
+    return t.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def epoch(t):
+    return int(t.timestamp())
+
+
+def ip4(base, i):
+    return str(ipaddress.IPv4Address(int(ipaddress.IPv4Address(base)) + i))
+
+
+# Botnet C2s on the bulletproof AS (outside its DROP ranges), one on the
+# cloud, and one offline for longer than the horizon.
+FEODO_JSON = [
+    ("198.18.12.10", 443, "online", utc(2026, 9, 2, 10, 11, 12), utc(2026, 11, 11), "QakBot", 64502, "EXAMPLE-BPH", "SC"),
+    ("198.18.13.20", 8080, "online", utc(2026, 10, 20, 1, 2, 3), utc(2026, 11, 12), "Pikabot", 64502, "EXAMPLE-BPH", "SC"),
+    ("198.18.14.30", 443, "offline", utc(2026, 6, 1, 12, 0, 0), utc(2026, 8, 30), "Emotet", 64502, "EXAMPLE-BPH", "SC"),
+    ("240.5.6.7", 443, "offline", utc(2026, 10, 1, 8, 0, 0), utc(2026, 10, 3), "QakBot", 64501, "EXAMPLE-CLOUD", "US"),
+    ("100.66.1.2", 2222, "offline", utc(2025, 8, 1, 8, 0, 0), utc(2025, 9, 20), "Dridex", 64500, "EXAMPLE-EYEBALL", "NL"),
+]
+FEODO_CSV = [
+    (utc(2026, 10, 28, 14, 0, 1), "198.18.12.11", 443, "online", utc(2026, 11, 12), "BumbleBee"),
+    (utc(2026, 11, 3, 9, 30, 0), "198.18.15.40", 995, "online", utc(2026, 11, 11), "Latrodectus"),
+    (utc(2026, 7, 3, 9, 30, 0), "198.18.200.77", 443, "offline", utc(2026, 9, 1), "QakBot"),
+]
+FEODO_UPDATED = utc(2026, 11, 12, 7, 0, 0)
+
+
+def build_feodo_json():
+    recs = [{"ip_address": ip, "port": port, "status": st, "hostname": None,
+             "as_number": asn, "as_name": asname, "country": cc,
+             "first_seen": ts(first), "last_online": last.strftime("%Y-%m-%d"),
+             "malware": mw}
+            for ip, port, st, first, last, mw, asn, asname, cc in FEODO_JSON]
+    return json.dumps(recs, indent=4) + "\n"
+
+
+def build_feodo_csv():
+    head = [
+        "################################################################",
+        "# abuse.ch Feodo Tracker Botnet C2 IP Blocklist (CSV)          #",
+        "# Last updated: %s UTC                         #" % ts(FEODO_UPDATED),
+        "#                                                              #",
+        "# Terms of Use: https://feodotracker.abuse.ch/blocklist/       #",
+        "# For questions please contact feodotracker [at] abuse.ch      #",
+        "################################################################",
+        "#",
+        '# "first_seen_utc","dst_ip","dst_port","c2_status","last_online","malware"',
+    ]
+    rows = ['"%s","%s","%d","%s","%s","%s"' % (ts(f), ip, port, st, last.strftime("%Y-%m-%d"), mw)
+            for f, ip, port, st, last, mw in FEODO_CSV]
+    return "\n".join(head + rows) + "\n# END 3 entries\n"
+
+
+# Phishing kits: short-lived names on the bulletproof AS, a few days each,
+# all gone a day or more before the reference time.
+PHISH = [("account-verify-%02d.test" % i, ip4("198.18.13.0", 40 + i % 20),
+          utc(2026, 10, 20) + i * DAYS, 2 + i % 3) for i in range(16)]
+# Fast-flux botnet domains: each resolves to many addresses in many /24s of
+# the bulletproof AS, each record lasting a few hours.
+FLUX = ["%s.flux-botnet.test" % w for w in
+        ("kq7zp", "m3vtx", "b8rwn", "zz41c", "tr0pa", "hy6dq")]
+FLUX_IPS = [ip4("198.18.%d.0" % third, 50 + k) for third in (12, 13, 14, 15) for k in range(5)]
+# Benign sites with stable names on the cloud, the ISP and the small host.
+BENIGN = ([("www.example.com", "203.0.113.10"), ("mail.example.com", "203.0.113.11"),
+           ("www.example.net", "100.64.3.3"), ("files.example.org", "2001:db8:200:1::80")] +
+          [("shop%02d.example.org" % i, ip4("240.1.0.0", 16 * i + 5)) for i in range(24)])
+
+
+def cof(rrname, rrtype, rdata, first, last, **extra):
+    r = {"rrname": rrname, "rrtype": rrtype, "rdata": rdata}
+    if extra.pop("zone", False):
+        r["zone_time_first"] = epoch(first)
+        r["zone_time_last"] = epoch(last)
+    else:
+        r["time_first"] = epoch(first)
+        r["time_last"] = epoch(last)
+    r.update(extra)
+    return json_line(r)
+
+
+def build_pdns(rng):
+    out = []
+    for i, (name, ip) in enumerate(BENIGN):
+        rrtype = "AAAA" if ":" in ip else "A"
+        first = utc(2019, 3, 1) + (i * 17) * DAYS
+        rrname = name + "." if i % 2 else name      # trailing dots, as servers emit
+        out.append(cof(rrname, rrtype, ip, first, AS_OF - 2 * HOURS,
+                       count=1000 + 37 * i, bailiwick=".".join(name.split(".")[-2:]) + "."))
+    out.append(cof("example.com.", "NS", "ns1.example.com.", utc(2019, 3, 1), AS_OF - HOURS,
+                   count=88, bailiwick="com."))
+    out.append(cof("www.example.com.", "CNAME", "example.com.", utc(2019, 3, 1), utc(2020, 1, 1),
+                   zone=True))
+    # A name from the zone files only (zone_time_*), and one beyond the horizon.
+    out.append(cof("static.example.net", "A", "100.64.3.4", utc(2021, 5, 1), AS_OF - DAYS, zone=True))
+    out.append(cof("old-campaign.example", "A", "198.18.12.99", utc(2024, 1, 2), utc(2025, 2, 1)))
+    for name, ip, first, days in PHISH:
+        out.append(cof(name + ".", "A", ip, first, first + days * DAYS, count=3 + days,
+                       bailiwick="test."))
+    for d, name in enumerate(FLUX):
+        t = AS_OF - 18 * DAYS + d * 5 * HOURS
+        for step in range(12):
+            ips = sorted({FLUX_IPS[below(rng, len(FLUX_IPS))] for _ in range(3)},
+                         key=lambda a: int(ipaddress.IPv4Address(a)))
+            rdata = ips if step % 3 == 0 else ips[0]
+            first = t + step * 31 * HOURS
+            out.append(cof(name, "A", rdata, first, first + (2 + step % 5) * HOURS,
+                           count=1 + step))
+    # The same record from a second sensor: a duplicate, merged and counted.
+    out.append(out[0])
+    return "".join(l + "\n" for l in out)
+
+
+URLHAUS = [
+    (3312001, utc(2026, 11, 8, 10, 1, 5), "http://198.18.13.5/bins/mozi.m", "online", utc(2026, 11, 12, 6, 0, 0), "malware_download", "elf,Mozi"),
+    (3312002, utc(2026, 11, 9, 11, 0, 0), "http://198.18.14.60:8080/i.sh", "online", utc(2026, 11, 12, 5, 0, 0), "malware_download", "mirai,sh"),
+    (3312003, utc(2026, 11, 10, 9, 0, 0), "https://update-flash.example/setup.exe", "offline", None, "malware_download", "exe,RedLine"),
+    (3312004, utc(2026, 10, 30, 9, 0, 0), "http://240.7.8.9/a.sh", "offline", utc(2026, 10, 31, 9, 0, 0), "malware_download", "sh"),
+]
+URLHAUS_UPDATED = utc(2026, 11, 12, 7, 30, 15)
+
+
+def build_urlhaus():
+    head = [
+        "################################################################",
+        "# abuse.ch URLhaus Database Dump (CSV - recent URLs)           #",
+        "# Last updated: %s (UTC)                      #" % ts(URLHAUS_UPDATED),
+        "#                                                              #",
+        "# Terms Of Use: https://urlhaus.abuse.ch/api/                  #",
+        "# For questions please contact urlhaus [at] abuse.ch           #",
+        "################################################################",
+        "#",
+        "# id,dateadded,url,url_status,last_online,threat,tags,urlhaus_link,reporter",
+    ]
+    rows = []
+    for i, added, url, st, last, threat, tags in URLHAUS:
+        rows.append(",".join('"%s"' % v for v in (
+            i, ts(added), url, st, ts(last) if last else "", threat, tags,
+            "https://urlhaus.abuse.ch/url/%d/" % i, "anonymous")))
+    return "\n".join(head + rows) + "\n"
+
+
+def build_threatfox():
+    iocs = {}
+    n = 1500100
+    for d, name in enumerate(FLUX[:4]):
+        iocs[str(n + d)] = [{
+            "ioc_value": name, "ioc_type": "domain", "threat_type": "botnet_cc",
+            "malware": "win.smokeloader", "malware_alias": None,
+            "malware_printable": "SmokeLoader",
+            "first_seen_utc": ts(AS_OF - (15 - d) * DAYS), "last_seen_utc": None,
+            "confidence_level": 100, "reference": None, "tags": "SmokeLoader",
+            "anonymous": "0", "reporter": "example-reporter"}]
+    iocs[str(n + 10)] = [{
+        "ioc_value": "198.18.15.41:443", "ioc_type": "ip:port", "threat_type": "botnet_cc",
+        "malware": "win.cobalt_strike", "malware_alias": "Agentemis",
+        "malware_printable": "Cobalt Strike",
+        "first_seen_utc": ts(AS_OF - 3 * DAYS), "last_seen_utc": ts(AS_OF - 5 * HOURS),
+        "confidence_level": 75, "reference": None, "tags": "CobaltStrike,c2",
+        "anonymous": "0", "reporter": "example-reporter"}]
+    iocs[str(n + 11)] = [{
+        "ioc_value": "3f5b2c9d0e1a4b6c8d7e9f0a1b2c3d4e", "ioc_type": "md5_hash",
+        "threat_type": "payload", "malware": "win.redline_stealer", "malware_alias": None,
+        "malware_printable": "RedLine Stealer",
+        "first_seen_utc": ts(AS_OF - 2 * DAYS), "last_seen_utc": None,
+        "confidence_level": 100, "reference": None, "tags": "RedLine",
+        "anonymous": "0", "reporter": "example-reporter"}]
+    return json.dumps(iocs, indent=4) + "\n"
+
+
+def build_abuseipdb_blacklist(rng):
+    # Brute-force and scanning sources, mostly on the cloud (by volume).
+    data = []
+    for k in range(60):
+        data.append(("240.%d.%d.%d" % (2 + below(rng, 60), below(rng, 256), 1 + below(rng, 254)),
+                     100, AS_OF - (1 + below(rng, 60)) * HOURS))
+    for k in range(6):
+        data.append(("100.%d.%d.%d" % (65 + k, below(rng, 256), 1 + below(rng, 254)),
+                     100, AS_OF - (5 + k) * DAYS))
+    for k in range(8):
+        data.append(("198.18.%d.%d" % (12 + k % 4, 100 + k), 100, AS_OF - (2 + k) * HOURS))
+    data = sorted(set(data))
+    doc = {"meta": {"generatedAt": (AS_OF - HOURS).strftime("%Y-%m-%dT%H:%M:%S+00:00")},
+           "data": [{"ipAddress": ip, "countryCode": None, "abuseConfidenceScore": sc,
+                     "lastReportedAt": t.strftime("%Y-%m-%dT%H:%M:%S+00:00")}
+                    for ip, sc, t in data]}
+    return json.dumps(doc, separators=(",", ":")) + "\n"
+
+
+def build_abuseipdb_check_block():
+    reported = [{"ipAddress": "198.18.200.%d" % (10 + 7 * k), "numReports": 3 + k,
+                 "mostRecentReport": (AS_OF - (k + 1) * 9 * HOURS).strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+                 "abuseConfidenceScore": 60 + 5 * k, "countryCode": "SC"} for k in range(6)]
+    doc = {"data": {"networkAddress": "198.18.200.0", "netmask": "255.255.255.0",
+                    "minAddress": "198.18.200.1", "maxAddress": "198.18.200.254",
+                    "numPossibleHosts": 254, "addressSpaceDesc": "Internet",
+                    "reportedAddress": reported}}
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def build_generic_csv():
+    rows = [("indicator", "first_seen", "last_seen", "category", "source")]
+    # Phishing kits seen by a phishing feed: half of the kits' names.
+    for name, ip, first, days in PHISH[::2]:
+        rows.append(("https://%s/signin" % name, ts(first + HOURS), ts(first + days * DAYS),
+                     "phishing", "example-phish-feed"))
+    # The previous holder of 203.0.113.0/24 sent spam until shortly before
+    # the transfer: these listings must not stick to the new holder.
+    for k in range(12):
+        last = TRANSFER - (3 + 9 * k) * DAYS
+        rows.append(("203.0.113.%d" % (70 + k), ts(last - 40 * DAYS), ts(last), "spam",
+                     "example-spam-trap"))
+    # Older than the one-year horizon: dropped.
+    for k in range(3):
+        rows.append(("100.72.9.%d" % (1 + k), "2025-01-05 00:00:00", "2025-03-%02d 00:00:00" % (1 + k),
+                     "scanning", "example-scan-feed"))
+    rows.append(("100.70.12.34", ts(AS_OF - 20 * DAYS), ts(AS_OF - 2 * DAYS), "brute-force",
+                 "example-ssh-honeypot"))
+    return "# Generic abuse CSV (bphscore): indicator,first_seen,last_seen,category,source\n" + csv_text(rows)
+
+
+TIMED_FORMATS = [
+    ("pdns-20261112.jsonl",
+     "Passive DNS, Common Output Format (JSON lines): benign stable names on the "
+     "small host, the ISP and the cloud; a fast-flux botnet (6 names under "
+     "`flux-botnet.test`, each on many addresses of 198.18.12.0/22, records of a few "
+     "hours); a phishing cluster (16 short-lived `account-verify-NN.test` names on "
+     "198.18.13.0/24). Variants: trailing dots, `rdata` arrays, `zone_time_first`/"
+     "`zone_time_last`, `count`, `bailiwick`, NS and CNAME records, one record beyond "
+     "the horizon, one duplicated record."),
+    ("feodo-ipblocklist-20261112.json",
+     "abuse.ch Feodo Tracker `ipblocklist.json`: a pretty-printed array of "
+     "`ip_address`, `port`, `status`, `hostname`, `as_number`, `as_name`, `country`, "
+     "`first_seen`, `last_online`, `malware`. C2s on AS64502, one on the cloud, one "
+     "offline beyond the horizon."),
+    ("feodo-ipblocklist-20261112.csv",
+     "abuse.ch Feodo Tracker `ipblocklist.csv`: `#` banner with `Last updated`, "
+     "commented column header, quoted rows."),
+    ("urlhaus-20261112.csv",
+     "abuse.ch URLhaus CSV dump: `#` banner with `Last updated`, commented header "
+     "`id,dateadded,url,url_status,last_online,threat,tags,urlhaus_link,reporter`, "
+     "quoted rows; URLs on AS64502 addresses, on a domain, on the cloud."),
+    ("threatfox-20261112.json",
+     "abuse.ch ThreatFox JSON export: an object of IOC id to an array of records "
+     "(`ioc_value`, `ioc_type`, `threat_type`, `first_seen_utc`, `last_seen_utc`, …): "
+     "four of the fast-flux names as `botnet_cc` domains, an `ip:port` C2, and an MD5 "
+     "hash (not a network indicator: ignored)."),
+    ("abuseipdb-blacklist-20261112.json",
+     "AbuseIPDB `blacklist` API response, minified on one line: `meta.generatedAt` and "
+     "`data` of `ipAddress`, `countryCode`, `abuseConfidenceScore`, `lastReportedAt`. "
+     "Mostly cloud addresses (volume), a few on the ISP and on AS64502."),
+    ("abuseipdb-check-block-20261112.json",
+     "AbuseIPDB `check-block` API response for 198.18.200.0/24 (pretty-printed): "
+     "`reportedAddress` entries with `mostRecentReport`."),
+    ("abuse-generic-20261112.csv",
+     "Generic abuse CSV (documented by bphscore): a `#` comment, the header "
+     "`indicator,first_seen,last_seen,category,source`, then one address, domain or URL "
+     "per line. Phishing URLs of half the phishing cluster; spam listings of "
+     "203.0.113.0/24's previous holder, last seen before its transfer on 2026-10-15 "
+     "(reset); three listings older than the one-year horizon (dropped)."),
+]
+
+
+def build_timed(rng):
+    return {
+        "pdns-20261112.jsonl": build_pdns(rng),
+        "feodo-ipblocklist-20261112.json": build_feodo_json(),
+        "feodo-ipblocklist-20261112.csv": build_feodo_csv(),
+        "urlhaus-20261112.csv": build_urlhaus(),
+        "threatfox-20261112.json": build_threatfox(),
+        "abuseipdb-blacklist-20261112.json": build_abuseipdb_blacklist(rng),
+        "abuseipdb-check-block-20261112.json": build_abuseipdb_check_block(),
+        "abuse-generic-20261112.csv": build_generic_csv(),
+    }
 
 # ---------------------------------------------------------------------------
 # Main.
@@ -848,12 +1158,15 @@ def main():
     files["ripe-20261101.db"] = build_rpsl()
     files["arin_db-20261101.txt"] = build_arin()
     files["delegated-ripencc-extended-20261101"] = build_delegated()
+    files.update(build_timed(random.Random(SEED + 1)))
     files["queries.txt"] = "".join(q + "\n" for q in QUERIES)
 
     pfx = PFX2AS_V4 + PFX2AS_V6
     drop = [p for p, _, _ in DROP_V4 + DROP_V6] + [p for p, _ in DROP_LEGACY]
     query_rows = [query_facts(q, fh[4] + fh[6], pfx, drop) for q in QUERIES]
 
+    # The time-aware sources go before the queries in the README's table.
+    FORMATS[len(FORMATS) - 1:len(FORMATS) - 1] = TIMED_FORMATS
     names = [f for f, _ in FORMATS]
     assert sorted(names) == sorted(files), "FORMATS and files disagree"
     hashes, line_counts = [], {}
