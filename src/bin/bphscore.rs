@@ -54,6 +54,21 @@ struct BuildArgs {
     /// Registry source: RPSL dump, ARIN bulk WHOIS, delegated-extended stats (repeatable).
     #[arg(long, value_name = "[FORMAT:]FILE")]
     whois: Vec<SourceSpec>,
+    /// A dated CAIDA prefix2as snapshot (repeatable): the latest date is the
+    /// current routing, earlier ones give each AS's behaviour.
+    #[arg(long, value_name = "FILE")]
+    pfx2as: Vec<PathBuf>,
+    /// A dated CAIDA AS-relationship file, `YYYYMMDD.as-rel.txt` (repeatable).
+    #[arg(long = "as-rel", value_name = "FILE")]
+    as_rel: Vec<PathBuf>,
+    /// Date of the --pfx2as and --as-rel files whose name carries none (YYYY-MM-DD or YYYYMMDD).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    date: Option<i64>,
+    /// Cloud, CDN and anycast ranges under guard rails: one IP or CIDR per
+    /// line (repeatable). Their listings never count for their AS, and their
+    /// verdict is at most abused-legitimate.
+    #[arg(long, value_name = "FILE")]
+    protect: Vec<PathBuf>,
     /// The snapshot file to write.
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
@@ -262,12 +277,44 @@ fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
         ),
         ("--whois", &args.whois, &[SourceKind::Whois]),
     ];
-    if groups.iter().all(|g| g.1.is_empty()) {
+    if groups.iter().all(|g| g.1.is_empty()) && args.pfx2as.is_empty() && args.as_rel.is_empty() {
         return Err(Error::Build {
-            message: "no sources given; use --routing, --geo, --abuse and --whois".to_owned(),
+            message:
+                "no sources given; use --routing, --pfx2as, --as-rel, --geo, --abuse and --whois"
+                    .to_owned(),
         });
     }
     let mut skipped = 0u64;
+    let series = [
+        ("--pfx2as", &args.pfx2as, bphscore::source::Format::Pfx2as),
+        ("--as-rel", &args.as_rel, bphscore::source::Format::AsRel),
+    ];
+    for (flag, paths, format) in series {
+        for path in paths {
+            let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+            let info = builder
+                .add_dated(&file_name(path), Some(format), file, args.date)
+                .map_err(|e| match e {
+                    Error::Build { message } => Error::Build {
+                        message: format!("{message} ({flag})"),
+                    },
+                    other => other,
+                })?
+                .clone();
+            skipped += info.skipped;
+            if !args.quiet {
+                report(&info);
+            }
+        }
+    }
+    for path in &args.protect {
+        let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+        let info = builder.add_protected(&file_name(path), file)?.clone();
+        skipped += info.skipped;
+        if !args.quiet {
+            report(&info);
+        }
+    }
     for (flag, specs, kinds) in groups {
         for spec in specs {
             let info = add_with_progress(&mut builder, spec, args.quiet)?;
@@ -305,6 +352,23 @@ fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// `YYYY-MM-DD` or `YYYYMMDD`, as unix seconds at midnight UTC.
+fn parse_date(s: &str) -> Result<i64, String> {
+    ["%Y-%m-%d", "%Y%m%d"]
+        .iter()
+        .find_map(|f| chrono::NaiveDate::parse_from_str(s, f).ok())
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp())
+        .ok_or_else(|| format!("not a date (YYYY-MM-DD or YYYYMMDD): {s:?}"))
 }
 
 fn add_with_progress(

@@ -13,6 +13,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
+use super::routing::{AsRouting, Series};
 use super::whois::{self, WhoisInputs, WhoisTables};
 
 /// No route.
@@ -33,6 +34,12 @@ pub(crate) const AS_DROP: u16 = 1;
 pub(crate) const AS_LINKED_LISTED: u16 = 2;
 /// No registration block.
 pub(crate) const NO_BLOCK: u32 = u32::MAX;
+/// Cell flag: the addresses are inside a range under guard rails (a cloud,
+/// CDN or anycast service): their listings never count for the whole AS or
+/// the covering route, and their verdict is at most `abused-legitimate`.
+pub(crate) const CELL_PROTECTED: u8 = 1;
+/// Every cell flag.
+pub(crate) const CELL_FLAGS: u8 = CELL_PROTECTED;
 
 /// IPv6 space is counted in /48 blocks (the usual end-site assignment) so
 /// that densities compare with IPv4 address counts.
@@ -46,6 +53,8 @@ pub(crate) struct Cell {
     pub(crate) sources: u64,
     /// The most specific registration block covering these addresses.
     pub(crate) block: u32,
+    /// `CELL_*` flags.
+    pub(crate) flags: u8,
 }
 
 impl Cell {
@@ -54,6 +63,7 @@ impl Cell {
         country: NO_COUNTRY,
         sources: 0,
         block: NO_BLOCK,
+        flags: 0,
     };
 }
 
@@ -105,6 +115,12 @@ pub(crate) struct Inputs {
     pub(crate) list_bits: u64,
     /// Registry records.
     pub(crate) whois: WhoisInputs,
+    /// Dated prefix2as and AS-relationship snapshots.
+    pub(crate) series: Series,
+    /// Ranges under guard rails: (v6, start, end).
+    pub(crate) protected: Vec<(bool, u128, u128)>,
+    /// Provider links of one AS-relationship source being read: (customer, provider).
+    pub(crate) links: Vec<(u32, u32)>,
 }
 
 /// (asn, name, country, abuse source bit)
@@ -118,6 +134,7 @@ pub(crate) struct RouteIn {
     pub(crate) asn: u32,
     pub(crate) name: Option<String>,
     pub(crate) multi_origin: bool,
+    pub(crate) other_origins: Vec<u32>,
     pub(crate) source: u16,
 }
 
@@ -130,6 +147,8 @@ pub(crate) struct Tables {
     pub(crate) routes: Vec<Route>,
     pub(crate) ases: Vec<AsEntry>,
     pub(crate) whois: WhoisTables,
+    /// Routing behaviour, one per AS (same order as `ases`).
+    pub(crate) as_routing: Vec<AsRouting>,
 }
 
 impl Default for AsEntry {
@@ -178,10 +197,12 @@ fn sweep(
     listings: &[(u128, u128, u8)],
     blocks: &[whois::Block],
     block_base: u32,
+    protected: &[(u128, u128)],
     cells: &mut Cells,
 ) -> Vec<(u128, u32)> {
-    let mut bounds: Vec<u128> =
-        Vec::with_capacity(2 * (routes.len() + geo.len() + listings.len() + blocks.len()) + 1);
+    let mut bounds: Vec<u128> = Vec::with_capacity(
+        2 * (routes.len() + geo.len() + listings.len() + blocks.len() + protected.len()) + 1,
+    );
     bounds.push(0);
     let mut push_range = |s: u128, e: u128| {
         bounds.push(s);
@@ -193,6 +214,7 @@ fn sweep(
     geo.iter().for_each(|g| push_range(g.0, g.1));
     listings.iter().for_each(|l| push_range(l.0, l.1));
     blocks.iter().for_each(|b| push_range(b.start, b.end));
+    protected.iter().for_each(|p| push_range(p.0, p.1));
     bounds.sort_unstable();
     bounds.dedup();
 
@@ -208,6 +230,15 @@ fn sweep(
         .map(|l| (l.1 + 1, l.2))
         .collect();
     list_ends.sort_unstable();
+    let mut guard_starts: Vec<u128> = protected.iter().map(|p| p.0).collect();
+    guard_starts.sort_unstable();
+    let mut guard_ends: Vec<u128> = protected
+        .iter()
+        .filter(|p| p.1 < max)
+        .map(|p| p.1 + 1)
+        .collect();
+    guard_ends.sort_unstable();
+    let (mut gs, mut ge, mut guards) = (0usize, 0usize, 0u32);
 
     // Blocks come sorted by start (compiled by `whois::compile`).
     let mut block_heap: BinaryHeap<Reverse<(u128, u32, u128)>> = BinaryHeap::new();
@@ -264,6 +295,14 @@ fn sweep(
             }
             ei += 1;
         }
+        while ge < guard_ends.len() && guard_ends[ge] == b {
+            guards -= 1;
+            ge += 1;
+        }
+        while gs < guard_starts.len() && guard_starts[gs] == b {
+            guards += 1;
+            gs += 1;
+        }
         while si < list_starts.len() && list_starts[si].0 == b {
             let bit = list_starts[si].1 as usize;
             counters[bit] += 1;
@@ -281,6 +320,7 @@ fn sweep(
             block: block_heap
                 .peek()
                 .map_or(NO_BLOCK, |Reverse((_, idx, _))| *idx),
+            flags: if guards > 0 { CELL_PROTECTED } else { 0 },
         };
         let id = cells.intern(cell);
         if out.last().map(|&(_, c)| c) != Some(id) {
@@ -307,6 +347,9 @@ fn units(v6: bool, s: u128, e: u128, last: &mut u128) -> u64 {
 }
 
 pub(crate) fn compile(mut inputs: Inputs) -> Tables {
+    // The latest prefix2as snapshot of a series is the current routing.
+    let latest = inputs.series.latest_routes();
+    inputs.routes.extend(latest);
     let mut whois = whois::compile(std::mem::take(&mut inputs.whois));
     let mut cells = Cells {
         cells: Vec::new(),
@@ -406,6 +449,12 @@ pub(crate) fn compile(mut inputs: Inputs) -> Tables {
         } else {
             (&whois.blocks[..split], 0)
         };
+        let fam_protected: Vec<(u128, u128)> = inputs
+            .protected
+            .iter()
+            .filter(|p| p.0 == v6)
+            .map(|p| (p.1, p.2))
+            .collect();
         let partition = sweep(
             max,
             &fam_routes,
@@ -413,6 +462,7 @@ pub(crate) fn compile(mut inputs: Inputs) -> Tables {
             &fam_list,
             fam_blocks,
             base,
+            &fam_protected,
             &mut cells,
         );
 
@@ -429,10 +479,13 @@ pub(crate) fn compile(mut inputs: Inputs) -> Tables {
             let r = c.route as usize;
             routes[r].size += units(v6, s, e, &mut last_size[r]);
             routes[r].sources |= c.sources;
-            if c.sources & inputs.list_bits != 0 {
+            // Guard rails: listings in a cloud's, CDN's or anycast range
+            // stay with the range and never count for the route or the AS.
+            let guarded = c.flags & CELL_PROTECTED != 0;
+            if !guarded && c.sources & inputs.list_bits != 0 {
                 routes[r].listed += units(v6, s, e, &mut last_listed[r]);
             }
-            if c.sources & inputs.drop_bits != 0 {
+            if !guarded && c.sources & inputs.drop_bits != 0 {
                 routes[r].dropped += units(v6, s, e, &mut last_dropped[r]);
             }
             if c.country != NO_COUNTRY {
@@ -508,6 +561,18 @@ pub(crate) fn compile(mut inputs: Inputs) -> Tables {
             ases[i as usize].flags |= AS_LINKED_LISTED;
         }
     }
+    // Routing behaviour; upstreams serving listed or linked ASes are lax.
+    let asns: Vec<u32> = ases.iter().map(|a| a.asn).collect();
+    tables.as_routing = if inputs.series.is_empty() {
+        vec![AsRouting::default(); ases.len()]
+    } else {
+        inputs.series.dynamics(&asns, |asn| {
+            listed.get(&asn).copied().unwrap_or(false)
+                || as_index
+                    .get(&asn)
+                    .is_some_and(|&i| ases[i as usize].flags & AS_LINKED_LISTED != 0)
+        })
+    };
     tables.cells = cells.cells;
     tables.routes = routes;
     tables.ases = ases;
@@ -527,6 +592,7 @@ mod tests {
             asn,
             name: None,
             multi_origin: false,
+            other_origins: Vec::new(),
             source: 0,
         }
     }

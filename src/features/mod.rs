@@ -25,6 +25,22 @@
 //! | `whois_abuse_shared_listed` | block | 1 when the registration's abuse mailbox is also that of an entity holding a listed AS |
 //! | `whois_recent_transfer` | block | 1 when the registry's delegated statistics date the block after its creation (a transfer) |
 //! | `entity_linked_listed` | AS | 0.5 when the AS's holder is linked (same normalised name, maintainer, abuse mailbox or opaque id) to the holder of an AS on ASN-DROP or with most of its space on DROP; 0.5 is the discount on evidence inherited through a link rather than observed |
+//! | `bgp_upstreams` | AS | distinct providers of the AS over the window of AS-relationship snapshots (CAIDA `-1` links with the AS as customer) |
+//! | `bgp_rewiring` | AS | providers gained plus providers lost between consecutive AS-relationship snapshots, summed over the window, counting only transitions where the AS has providers on both sides |
+//! | `bgp_lax_upstreams` | AS | share of those providers that are lax: listed themselves, or a provider over the window of another AS that is listed (ASN-DROP, or half its space on DROP) or linked to a listed holder |
+//! | `bgp_log2_prefixes` | AS | log2(1 + prefixes the AS originates in the latest prefix2as snapshot): fragmentation |
+//! | `bgp_small_prefix_share` | AS | share of those prefixes that are IPv4 /24 or longer, IPv6 /48 or longer |
+//! | `bgp_churn` | AS | mean, over consecutive prefix2as snapshots where the AS originates something on both sides, of (prefixes added + withdrawn) / prefixes on either side (an AS appearing or vanishing is not churn) |
+//! | `bgp_short_lived` | AS | share of the AS's announcement runs (a prefix present in consecutive snapshots) that were withdrawn less than 45 days after they appeared |
+//! | `bgp_moas` | AS | share of the prefixes the AS originated over the window that had more than one origin (CAIDA `a_b`, or an AS set) in some snapshot |
+//! | `guard_protected` | block | 1 inside a range under guard rails (a cloud, CDN or anycast service given with `--protect`): its listings count for the range alone, never for the route or the AS, and its verdict is at most `abused-legitimate` |
+//!
+//! The routing-dynamics features (`bgp_*`) follow ASwatch (Konte, Perdisci
+//! and Feamster, SIGCOMM 2015): bulletproof ASes change upstreams when they
+//! are cut off, fragment and churn their announced space, and lean on lax
+//! upstreams. They are 0 when the snapshot was built without a dated
+//! series (`--pfx2as`, `--as-rel`); a single prefix2as file gives the
+//! fragmentation features only.
 //!
 //! Normalising abuse by announced space is what separates a bulletproof
 //! host from a large cloud: the cloud has more listed addresses, but a far
@@ -36,7 +52,10 @@
 //! its announced space.
 
 pub(crate) mod compile;
+pub(crate) mod routing;
 pub(crate) mod whois;
+
+pub use routing::SHORT_LIVED_DAYS;
 
 pub use whois::{LinkReason, MAX_LINK_FANOUT, normalise_org_name};
 
@@ -112,10 +131,28 @@ pub enum Feature {
     WhoisRecentTransfer,
     /// The AS's holder is linked to the holder of a listed AS (discounted).
     EntityLinkedListed,
+    /// Distinct upstream providers over the window.
+    BgpUpstreams,
+    /// Upstream providers gained or lost between snapshots.
+    BgpRewiring,
+    /// Share of the upstreams that are lax.
+    BgpLaxUpstreams,
+    /// log2 of the number of prefixes originated.
+    BgpLog2Prefixes,
+    /// Share of originated prefixes that are /24 (IPv6 /48) or longer.
+    BgpSmallPrefixShare,
+    /// Mean share of the AS's prefixes added or withdrawn between snapshots.
+    BgpChurn,
+    /// Share of announcement runs withdrawn within 45 days.
+    BgpShortLived,
+    /// Share of originated prefixes with more than one origin.
+    BgpMoas,
+    /// The address lies in a range under guard rails (cloud, CDN, anycast).
+    GuardProtected,
 }
 
 /// The number of features in the schema.
-pub const FEATURE_COUNT: usize = 18;
+pub const FEATURE_COUNT: usize = 27;
 
 impl Feature {
     /// Every feature, in schema order.
@@ -138,6 +175,15 @@ impl Feature {
         Feature::WhoisAbuseSharedListed,
         Feature::WhoisRecentTransfer,
         Feature::EntityLinkedListed,
+        Feature::BgpUpstreams,
+        Feature::BgpRewiring,
+        Feature::BgpLaxUpstreams,
+        Feature::BgpLog2Prefixes,
+        Feature::BgpSmallPrefixShare,
+        Feature::BgpChurn,
+        Feature::BgpShortLived,
+        Feature::BgpMoas,
+        Feature::GuardProtected,
     ];
 
     /// The position of the feature in the schema.
@@ -171,6 +217,15 @@ impl Feature {
             Feature::WhoisAbuseSharedListed => "whois_abuse_shared_listed",
             Feature::WhoisRecentTransfer => "whois_recent_transfer",
             Feature::EntityLinkedListed => "entity_linked_listed",
+            Feature::BgpUpstreams => "bgp_upstreams",
+            Feature::BgpRewiring => "bgp_rewiring",
+            Feature::BgpLaxUpstreams => "bgp_lax_upstreams",
+            Feature::BgpLog2Prefixes => "bgp_log2_prefixes",
+            Feature::BgpSmallPrefixShare => "bgp_small_prefix_share",
+            Feature::BgpChurn => "bgp_churn",
+            Feature::BgpShortLived => "bgp_short_lived",
+            Feature::BgpMoas => "bgp_moas",
+            Feature::GuardProtected => "guard_protected",
         }
     }
 
@@ -181,7 +236,15 @@ impl Feature {
             | Feature::AsDropShare
             | Feature::AsnDrop
             | Feature::AsLog2Announced
-            | Feature::EntityLinkedListed => Scope::As,
+            | Feature::EntityLinkedListed
+            | Feature::BgpUpstreams
+            | Feature::BgpRewiring
+            | Feature::BgpLaxUpstreams
+            | Feature::BgpLog2Prefixes
+            | Feature::BgpSmallPrefixShare
+            | Feature::BgpChurn
+            | Feature::BgpShortLived
+            | Feature::BgpMoas => Scope::As,
             Feature::PrefixAbuseDensity
             | Feature::PrefixInDrop
             | Feature::IpListed
@@ -194,7 +257,8 @@ impl Feature {
             | Feature::WhoisNoAbuseContact
             | Feature::WhoisOrgProviders
             | Feature::WhoisAbuseSharedListed
-            | Feature::WhoisRecentTransfer => Scope::Block,
+            | Feature::WhoisRecentTransfer
+            | Feature::GuardProtected => Scope::Block,
         }
     }
 
@@ -294,6 +358,44 @@ impl Feature {
             Feature::EntityLinkedListed => format!(
                 "the AS's holder is linked to the holder of a listed AS (evidence inherited at {:.0}%)",
                 value * 100.0
+            ),
+            Feature::BgpUpstreams => {
+                format!("the AS had {value:.0} distinct upstream provider(s) over the window")
+            }
+            Feature::BgpRewiring => format!(
+                "the AS changed upstream providers {value:.0} time(s) over the window (rewiring)"
+            ),
+            Feature::BgpLaxUpstreams => format!(
+                "{} of the AS's upstreams also serve listed ASes (lax upstreams)",
+                pct(value)
+            ),
+            Feature::BgpLog2Prefixes => format!(
+                "the AS originates about {:.0} prefixes",
+                (value.exp2() - 1.0).max(0.0)
+            ),
+            Feature::BgpSmallPrefixShare => format!(
+                "{} of the AS's prefixes are /24 (IPv6 /48) or longer (fragmented space)",
+                pct(value)
+            ),
+            Feature::BgpChurn => format!(
+                "{} of the AS's announced prefixes change between snapshots (churn)",
+                pct(value)
+            ),
+            Feature::BgpShortLived => format!(
+                "{} of the AS's announcements were withdrawn within 45 days",
+                pct(value)
+            ),
+            Feature::BgpMoas => format!(
+                "{} of the AS's prefixes had more than one origin AS",
+                pct(value)
+            ),
+            Feature::GuardProtected if value >= 1.0 => {
+                "inside a protected cloud, CDN or anycast range (verdict capped at abused-legitimate)"
+                    .to_owned()
+            }
+            Feature::GuardProtected => format!(
+                "{} of the space is in protected cloud, CDN or anycast ranges",
+                pct(value)
             ),
         }
     }

@@ -100,7 +100,7 @@ impl std::str::FromStr for Class {
 }
 
 /// The most reasons a score carries.
-pub const MAX_REASONS: usize = 4;
+pub const MAX_REASONS: usize = 6;
 
 /// One signal behind a score: the feature, its value, how much it moved the
 /// log-odds, and the source of the evidence with its date.
@@ -349,7 +349,34 @@ impl<S: AsRef<[u8]>> Detector<S> {
     }
 
     #[inline]
-    fn as_features(&self, a: &AsView<'_>, x: &mut FeatureVector) {
+    fn routing_features(&self, as_index: u32, x: &mut FeatureVector) {
+        let r = self.snapshot.as_routing(as_index);
+        x.set(Feature::BgpUpstreams, f64::from(r.upstreams));
+        x.set(Feature::BgpRewiring, f64::from(r.rewiring));
+        if r.upstreams > 0 {
+            x.set(
+                Feature::BgpLaxUpstreams,
+                f64::from(r.lax_upstreams) / f64::from(r.upstreams),
+            );
+        }
+        if r.prefixes > 0 {
+            x.set(
+                Feature::BgpLog2Prefixes,
+                (1.0 + f64::from(r.prefixes)).log2(),
+            );
+            x.set(
+                Feature::BgpSmallPrefixShare,
+                f64::from(r.small_prefixes) / f64::from(r.prefixes),
+            );
+        }
+        x.set(Feature::BgpChurn, f64::from(r.churn));
+        x.set(Feature::BgpShortLived, f64::from(r.short_lived));
+        x.set(Feature::BgpMoas, f64::from(r.moas));
+    }
+
+    #[inline]
+    fn as_features(&self, a: &AsView<'_>, as_index: u32, x: &mut FeatureVector) {
+        self.routing_features(as_index, x);
         let announced = a.announced_v4 as f64 + 256.0 * a.announced_v6 as f64;
         let ratio = |n: f64| {
             if announced > 0.0 {
@@ -397,6 +424,9 @@ impl<S: AsRef<[u8]>> Detector<S> {
             Feature::IpListed,
             f64::from((cell.sources & list).count_ones()),
         );
+        if cell.protected() {
+            x.set(Feature::GuardProtected, 1.0);
+        }
         if cell.block != crate::features::compile::NO_BLOCK {
             whois::block_features(&self.snapshot, cell.block, x);
         }
@@ -420,8 +450,8 @@ impl<S: AsRef<[u8]>> Detector<S> {
         let route = (cell.route != NO_ROUTE).then(|| self.snapshot.route(cell.route));
         let asv = route.map(|r| self.snapshot.as_at(r.as_index));
         let mut x = FeatureVector::default();
-        if let Some(a) = &asv {
-            self.as_features(a, &mut x);
+        if let (Some(a), Some(r)) = (&asv, &route) {
+            self.as_features(a, r.as_index, &mut x);
         }
         self.cell_features(&cell, route.as_ref(), &mut x);
         let prefix = route.map(|r| {
@@ -491,7 +521,7 @@ impl<S: AsRef<[u8]>> Detector<S> {
             let mut x = FeatureVector::default();
             if let Some(r) = &route {
                 let a = self.snapshot.as_at(r.as_index);
-                self.as_features(&a, &mut x);
+                self.as_features(&a, r.as_index, &mut x);
                 acc.as_sources |= a.sources;
                 acc.route_sources |= r.sources;
                 acc.multi_origin |= r.multi_origin();
@@ -561,7 +591,7 @@ impl<S: AsRef<[u8]>> Detector<S> {
         };
         let a = self.snapshot.as_at(idx);
         let mut x = FeatureVector::default();
-        self.as_features(&a, &mut x);
+        self.as_features(&a, idx, &mut x);
         // Averaged over the AS's own space, block densities reduce to the AS's.
         x.set(Feature::PrefixAbuseDensity, x.get(Feature::AsAbuseDensity));
         x.set(Feature::PrefixInDrop, x.get(Feature::AsDropShare));
@@ -642,6 +672,11 @@ impl<S: AsRef<[u8]>> Detector<S> {
             },
         };
         score.class = self.classify(probability, &contributions);
+        // Guard rails: a subject wholly inside protected cloud, CDN or
+        // anycast ranges is at most abused-legitimate.
+        if x.get(Feature::GuardProtected) >= 1.0 && score.class < Class::AbusedLegitimate {
+            score.class = Class::AbusedLegitimate;
+        }
         self.reasons(&x, &contributions, masks, &mut score.reasons);
         score
     }
@@ -697,6 +732,15 @@ impl<S: AsRef<[u8]>> Detector<S> {
                     .and_then(|s| self.snapshot.source_at(s))
                     .map(|s| (s, 0)),
                 Feature::WhoisRecentTransfer => self.snapshot.whois_source(true),
+                Feature::BgpLog2Prefixes
+                | Feature::BgpSmallPrefixShare
+                | Feature::BgpChurn
+                | Feature::BgpShortLived
+                | Feature::BgpMoas => self.snapshot.series_source(false),
+                Feature::BgpUpstreams | Feature::BgpRewiring | Feature::BgpLaxUpstreams => {
+                    self.snapshot.series_source(true)
+                }
+                Feature::GuardProtected => self.snapshot.protect_source(),
                 _ => self.snapshot.whois_source(false),
             }
             .map_or((None, 0), |(s, n)| (Some(s), n));

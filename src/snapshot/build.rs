@@ -150,9 +150,93 @@ impl SnapshotBuilder {
         format: Option<Format>,
         reader: impl Read,
     ) -> Result<&SourceInfo> {
+        self.add_source(name, format, reader, false, None)
+    }
+
+    /// Adds one snapshot of a dated series: a CAIDA prefix2as file or an
+    /// AS-relationship file. Its date is `date` when given, else the date
+    /// in its content or its name (`routeviews-rv2-20260101-1200.pfx2as`,
+    /// `20260101.as-rel.txt`); a snapshot without a date is refused.
+    ///
+    /// The prefix2as files of the latest date are the current routing;
+    /// earlier ones only give the behaviour of each AS (churn, short-lived
+    /// announcements, multiple origins). AS-relationship files give its
+    /// upstreams, their changes and how lax they are. An AS-relationship
+    /// file given to [`add_reader`](SnapshotBuilder::add_reader) joins the
+    /// series the same way.
+    ///
+    /// ```
+    /// use bphscore::{Detector, Model, SnapshotBuilder};
+    ///
+    /// let mut b = SnapshotBuilder::new().build_time(1_794_000_000);
+    /// b.add_dated("routeviews-rv2-20261001-1200.pfx2as", None, &b"198.18.0.0\t20\t64502\n"[..], None)?;
+    /// b.add_dated("routeviews-rv2-20261101-1200.pfx2as", None, &b"198.18.0.0\t24\t64502\n"[..], None)?;
+    /// b.add_dated("20261001.as-rel.txt", None, &b"64500|64502|-1\n"[..], None)?;
+    /// b.add_dated("20261101.as-rel.txt", None, &b"64501|64502|-1\n"[..], None)?;
+    /// let detector = Detector::new(b.build()?, Model::default_model());
+    /// let score = detector.score(&"AS64502".parse()?);
+    /// assert_eq!(score.features.get(bphscore::features::Feature::BgpUpstreams), 2.0);
+    /// assert_eq!(score.features.get(bphscore::features::Feature::BgpRewiring), 2.0);
+    /// // The latest snapshot is the routing: a /24, not the /20.
+    /// assert_eq!(detector.score(&"198.18.1.1".parse()?).asn, None);
+    ///
+    /// let err = SnapshotBuilder::new().add_dated("routes.pfx2as", None, &b"198.18.0.0\t20\t1\n"[..], None);
+    /// assert!(err.unwrap_err().to_string().contains("date"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_dated(
+        &mut self,
+        name: &str,
+        format: Option<Format>,
+        reader: impl Read,
+        date: Option<i64>,
+    ) -> Result<&SourceInfo> {
+        self.add_source(name, format, reader, true, date)
+    }
+
+    /// Adds a list of ranges under guard rails (clouds, CDNs, anycast
+    /// services): one IP or CIDR per line, `#` or `;` comments. Their
+    /// listings count for the range alone, never for its route or its AS,
+    /// and their verdict is at most `abused-legitimate`.
+    ///
+    /// ```
+    /// use bphscore::{Class, Detector, Model, SnapshotBuilder};
+    ///
+    /// let routes = b"198.18.0.0\t16\t64501\n";
+    /// let listed = b"198.18.7.0/24\n";
+    /// let mut b = SnapshotBuilder::new().build_time(1_794_000_000);
+    /// b.add_reader("r.pfx2as", None, &routes[..])?;
+    /// b.add_reader("abuse.netset", None, &listed[..])?;
+    /// b.add_protected("anycast.txt", &b"198.18.7.0/24 # anycast DNS\n"[..])?;
+    /// let detector = Detector::new(b.build()?, Model::default_model());
+    /// let score = detector.score(&"198.18.7.1".parse()?);
+    /// assert!(matches!(score.class, Class::AbusedLegitimate | Class::Clean));
+    /// // The AS is not blamed for the range's listings.
+    /// assert_eq!(detector.score(&"AS64501".parse()?).class, Class::Clean);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_protected(&mut self, name: &str, reader: impl Read) -> Result<&SourceInfo> {
+        self.add_source(name, Some(Format::Protect), reader, false, None)
+    }
+
+    fn add_source(
+        &mut self,
+        name: &str,
+        format: Option<Format>,
+        reader: impl Read,
+        history: bool,
+        given_date: Option<i64>,
+    ) -> Result<&SourceInfo> {
         let opened = source::open(name, reader, format, self.limits)?;
         let format = opened.format;
         let kind = format.kind();
+        if history && !matches!(format, Format::Pfx2as | Format::AsRel) {
+            return Err(Error::Build {
+                message: format!(
+                    "{name} is a {format} source; a dated series holds CAIDA prefix2as and AS-relationship files"
+                ),
+            });
+        }
         let bit = match kind {
             SourceKind::Blocklist | SourceKind::Drop | SourceKind::AsnDrop => {
                 if self.abuse_sources >= 64 {
@@ -188,7 +272,17 @@ impl SnapshotBuilder {
             stage(&mut staged, record, index as u16, bit);
         }
         let records = parser.records();
-        let date = parser.date().or_else(|| source::date_from_name(name));
+        let date = given_date
+            .or_else(|| parser.date())
+            .or_else(|| source::date_from_name(name));
+        let dated_series = history || format == Format::AsRel;
+        if dated_series && date.is_none() {
+            return Err(Error::Build {
+                message: format!(
+                    "{name}: a snapshot of a dated series needs a date: a YYYYMMDD in its name (20260101.as-rel.txt) or given (--date)"
+                ),
+            });
+        }
         let digest = opened.digest.borrow();
         let info = SourceInfo {
             name: name.to_owned(),
@@ -200,8 +294,15 @@ impl SnapshotBuilder {
             skipped,
         };
         drop(digest);
+        // A routing table can stay the same from one date to the next: the
+        // snapshots of a dated series may repeat each other's content.
+        let repeats_on_another_date =
+            |s: &SourceInfo| dated_series && s.format == info.format && s.date != info.date;
         if info.bytes > 0
-            && let Some(dup) = self.sources.iter().find(|s| s.sha256 == info.sha256)
+            && let Some(dup) = self
+                .sources
+                .iter()
+                .find(|s| s.sha256 == info.sha256 && !repeats_on_another_date(s))
         {
             return Err(Error::Build {
                 message: format!(
@@ -218,7 +319,23 @@ impl SnapshotBuilder {
                 _ => {}
             }
         }
+        if let Some(date) = date {
+            if format == Format::Pfx2as {
+                self.inputs
+                    .series
+                    .add_routes(date, index as u16, !history, &staged.routes);
+            }
+            if format == Format::AsRel {
+                self.inputs
+                    .series
+                    .add_links(date, std::mem::take(&mut staged.links));
+            }
+        }
+        if history {
+            staged.routes.clear();
+        }
         self.inputs.routes.append(&mut staged.routes);
+        self.inputs.protected.append(&mut staged.protected);
         self.inputs.geo.append(&mut staged.geo);
         self.inputs.listings.append(&mut staged.listings);
         self.inputs.asn_listings.append(&mut staged.asn_listings);
@@ -270,6 +387,7 @@ fn stage(inputs: &mut Inputs, record: Record, source: u16, bit: Option<u8>) {
             origin,
             as_name,
             multi_origin,
+            other_origins,
         } => {
             let (v6, start, end) = bounds(range);
             inputs.routes.push(RouteIn {
@@ -279,8 +397,17 @@ fn stage(inputs: &mut Inputs, record: Record, source: u16, bit: Option<u8>) {
                 asn: origin.get(),
                 name: as_name,
                 multi_origin,
+                other_origins: other_origins.iter().map(|a| a.get()).collect(),
                 source,
             });
+        }
+        Record::AsLink { a, b, kind } => {
+            if kind == source::Relationship::ProviderCustomer {
+                inputs.links.push((b.get(), a.get()));
+            }
+        }
+        Record::Protected { range } => {
+            inputs.protected.push(bounds(range));
         }
         Record::Country { range, country } => {
             let (v6, s, e) = bounds(range);

@@ -1,10 +1,10 @@
-//! The on-disk layout of a snapshot (format version 2). All integers are
+//! The on-disk layout of a snapshot (format version 3). All integers are
 //! little-endian.
 //!
 //! ```text
 //! offset  size  field
 //!      0     8  magic "BPHSNAP\0"
-//!      8     4  format version (2)
+//!      8     4  format version (3)
 //!     12     4  header length (64)
 //!     16     8  build time, unix seconds (i64)
 //!     24     8  file length
@@ -39,10 +39,27 @@
 //! WHOIS_LINKS   24×n  org a u32, org b u32, reason u8, 0 [3], key off u32, len u32, 0 u32
 //! WHOIS_STRINGS       UTF-8 text the records above point into (name off/len: u32::MAX/0 = none)
 //! ```
+//!
+//! Version 3 adds routing dynamics and guard rails. Sections 17 to 24 are
+//! this family's; ids 18 to 24 are written empty (length 0) and reserved,
+//! so that later sections keep their ids:
+//!
+//! ```text
+//! CELLS         24×n  route u32, country [2], flags u8 (bit 0: inside a range under guard
+//!                     rails), 0 u8, sources u64, block u32, 0 u32
+//! AS_ROUTING    32×n  one per AS, in the order of ASES: prefixes u32 (originated in the
+//!                     latest prefix2as snapshot), small prefixes u32 (IPv4 /24+, IPv6 /48+),
+//!                     upstreams u32, lax upstreams u32, rewiring u32 (providers gained or
+//!                     lost), churn f32, short-lived f32, multi-origin f32 (shares in [0, 1])
+//! 18 … 24       0     reserved, empty
+//! ```
+//!
+//! The AS record (`ASES`, 80 bytes) is unchanged: its routing behaviour is
+//! the record of the same index in `AS_ROUTING`.
 
 pub(crate) const MAGIC: &[u8; 8] = b"BPHSNAP\0";
 pub(crate) const TRAILER_MAGIC: &[u8; 8] = b"BPHEND\0\0";
-pub(crate) const VERSION: u32 = 2;
+pub(crate) const VERSION: u32 = 3;
 pub(crate) const HEADER_LEN: usize = 64;
 pub(crate) const TRAILER_LEN: usize = 16;
 pub(crate) const SECTION_ENTRY_LEN: usize = 24;
@@ -63,7 +80,11 @@ pub(crate) const SEC_WHOIS_ORGS: u32 = 13;
 pub(crate) const SEC_WHOIS_ASES: u32 = 14;
 pub(crate) const SEC_WHOIS_LINKS: u32 = 15;
 pub(crate) const SEC_WHOIS_STRINGS: u32 = 16;
-pub(crate) const SECTION_COUNT: usize = 16;
+pub(crate) const SEC_AS_ROUTING: u32 = 17;
+/// Sections 18 to 24 are reserved (written empty) in version 3.
+pub(crate) const SEC_RESERVED_FIRST: u32 = 18;
+pub(crate) const SEC_RESERVED_LAST: u32 = 24;
+pub(crate) const SECTION_COUNT: usize = 24;
 
 pub(crate) const INDEX_ENTRIES: usize = (1 << 16) + 1;
 pub(crate) const CELL_LEN: usize = 24;
@@ -73,6 +94,7 @@ pub(crate) const WHOIS_AS_LEN: usize = 16;
 pub(crate) const LINK_LEN: usize = 24;
 pub(crate) const ROUTE_LEN: usize = 80;
 pub(crate) const AS_LEN: usize = 80;
+pub(crate) const AS_ROUTING_LEN: usize = 32;
 
 #[inline]
 pub(crate) fn u16_at(b: &[u8], off: usize) -> u16 {

@@ -24,8 +24,10 @@ use format::*;
 
 use crate::error::{Error, Result};
 use crate::features::compile::{
-    AS_DROP, AS_LINKED_LISTED, NO_BLOCK, NO_ROUTE, NO_SOURCE, ROUTE_MULTI_ORIGIN, ROUTE_V6,
+    AS_DROP, AS_LINKED_LISTED, CELL_FLAGS, CELL_PROTECTED, NO_BLOCK, NO_ROUTE, NO_SOURCE,
+    ROUTE_MULTI_ORIGIN, ROUTE_V6,
 };
+use crate::features::routing::AsRouting;
 use crate::features::whois::{BLOCK_FLAGS, BLOCK_V6};
 use crate::source::{SourceInfo, SourceKind};
 use crate::subject::{Asn, Country};
@@ -121,6 +123,11 @@ pub struct Snapshot<S = Vec<u8>> {
     /// (first WHOIS registration source, others) and (first delegated-stats
     /// source, others), for the reasons of WHOIS features.
     whois_sources: [Option<(usize, u32)>; 2],
+    /// (latest prefix2as source, others) and (latest AS-relationship
+    /// source, others), for the reasons of routing-dynamics features.
+    series_sources: [Option<(usize, u32)>; 2],
+    /// (first guard-rail list, others).
+    protect_source: Option<(usize, u32)>,
 }
 
 impl<S> std::fmt::Debug for Snapshot<S> {
@@ -139,6 +146,15 @@ pub(crate) struct CellView {
     pub(crate) country: [u8; 2],
     pub(crate) sources: u64,
     pub(crate) block: u32,
+    pub(crate) flags: u8,
+}
+
+impl CellView {
+    /// Inside a range under guard rails.
+    #[inline]
+    pub(crate) fn protected(&self) -> bool {
+        self.flags & CELL_PROTECTED != 0
+    }
 }
 
 /// A registration block as stored.
@@ -418,6 +434,46 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
                 Some((_, n)) => *n += 1,
             }
         }
+        let mut series_sources: [Option<(usize, u32)>; 2] = [None, None];
+        let mut protect_source: Option<(usize, u32)> = None;
+        for (i, s) in meta.sources.iter().enumerate() {
+            let slot = match s.format {
+                crate::source::Format::Pfx2as => &mut series_sources[0],
+                crate::source::Format::AsRel => &mut series_sources[1],
+                crate::source::Format::Protect => {
+                    match &mut protect_source {
+                        None => protect_source = Some((i, 0)),
+                        Some((_, n)) => *n += 1,
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            // The latest one (the first of equal dates) names the evidence.
+            match slot {
+                None => *slot = Some((i, 0)),
+                Some((j, n)) => {
+                    *n += 1;
+                    if s.date > meta.sources[*j].date {
+                        *j = i;
+                    }
+                }
+            }
+        }
+        if exact(SEC_AS_ROUTING, AS_ROUTING_LEN, "AS routing")? != nases {
+            return Err(err(
+                sections[SEC_AS_ROUTING as usize].start,
+                "AS routing records do not match the ASes".into(),
+            ));
+        }
+        for id in SEC_RESERVED_FIRST..=SEC_RESERVED_LAST {
+            if len(id) != 0 {
+                return Err(err(
+                    sections[id as usize].start,
+                    format!("reserved section {id} is not empty"),
+                ));
+            }
+        }
         if n4 == 0 || n6 == 0 || ncells == 0 {
             return Err(err(HEADER_LEN, "empty partition".into()));
         }
@@ -479,6 +535,8 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             asns,
             whois_text,
             whois_sources,
+            series_sources,
+            protect_source,
         };
         snap.validate_tables(all_bits)?;
         snap.validate_whois()?;
@@ -562,6 +620,7 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             if (c.route != NO_ROUTE && c.route as usize >= self.counts.routes)
                 || (c.block != NO_BLOCK && c.block as usize >= self.counts.whois_blocks)
                 || c.sources & !all_bits != 0
+                || c.flags & !CELL_FLAGS != 0
             {
                 return Err(err(
                     self.sections[SEC_CELLS as usize].start + i * CELL_LEN,
@@ -617,6 +676,19 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
                 ));
             }
             prev_asn = Some(asn);
+            let r = self.as_routing(i as u32);
+            let share = |v: f32| (0.0..=1.0).contains(&v);
+            if r.small_prefixes > r.prefixes
+                || r.lax_upstreams > r.upstreams
+                || !share(r.churn)
+                || !share(r.short_lived)
+                || !share(r.moas)
+            {
+                return Err(err(
+                    self.sections[SEC_AS_ROUTING as usize].start + i * AS_ROUTING_LEN,
+                    "invalid AS routing record".into(),
+                ));
+            }
         }
         Ok(())
     }
@@ -915,6 +987,7 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             country: [b[4], b[5]],
             sources: u64_at(b, 8),
             block: u32_at(b, 16),
+            flags: b[6],
         }
     }
 
@@ -982,6 +1055,36 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
                     self.whois_str(u32_at(r, 12), u32_at(r, 16)).unwrap_or(""),
                 )
             })
+    }
+
+    /// The routing behaviour of AS record `i`.
+    #[inline]
+    pub(crate) fn as_routing(&self, i: u32) -> AsRouting {
+        let b: &[u8; AS_ROUTING_LEN] = record(self.section(SEC_AS_ROUTING), i as usize);
+        let f = |off: usize| f32::from_bits(u32_at(b, off));
+        AsRouting {
+            prefixes: u32_at(b, 0),
+            small_prefixes: u32_at(b, 4),
+            upstreams: u32_at(b, 8),
+            lax_upstreams: u32_at(b, 12),
+            rewiring: u32_at(b, 16),
+            churn: f(20),
+            short_lived: f(24),
+            moas: f(28),
+        }
+    }
+
+    /// The latest prefix2as source (`as_rel`: AS-relationship source) and
+    /// how many others there are.
+    pub(crate) fn series_source(&self, as_rel: bool) -> Option<(&SourceInfo, u32)> {
+        let (i, n) = self.series_sources[usize::from(as_rel)]?;
+        Some((self.meta.sources.get(i)?, n))
+    }
+
+    /// The first guard-rail list and how many others there are.
+    pub(crate) fn protect_source(&self) -> Option<(&SourceInfo, u32)> {
+        let (i, n) = self.protect_source?;
+        Some((self.meta.sources.get(i)?, n))
     }
 
     /// The first registration source (`delegated`: the first delegated-stats

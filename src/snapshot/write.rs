@@ -202,7 +202,7 @@ pub(crate) fn encode(tables: &Tables, meta_json: &[u8], build_time: i64) -> Vec<
         for c in &tables.cells {
             cells.extend_from_slice(&c.route.to_le_bytes());
             cells.extend_from_slice(&c.country);
-            cells.extend_from_slice(&[0, 0]);
+            cells.extend_from_slice(&[c.flags, 0]);
             cells.extend_from_slice(&c.sources.to_le_bytes());
             cells.extend_from_slice(&c.block.to_le_bytes());
             cells.extend_from_slice(&[0; 4]);
@@ -253,6 +253,26 @@ pub(crate) fn encode(tables: &Tables, meta_json: &[u8], build_time: i64) -> Vec<
     w.add(SEC_ASES, ases);
     w.add(SEC_STRINGS, strings);
     whois_sections(&tables.whois, &mut w);
+
+    let mut routing = Vec::with_capacity(tables.as_routing.len() * AS_ROUTING_LEN);
+    for r in &tables.as_routing {
+        for v in [
+            r.prefixes,
+            r.small_prefixes,
+            r.upstreams,
+            r.lax_upstreams,
+            r.rewiring,
+        ] {
+            routing.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [r.churn, r.short_lived, r.moas] {
+            routing.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    w.add(SEC_AS_ROUTING, routing);
+    for id in SEC_RESERVED_FIRST..=SEC_RESERVED_LAST {
+        w.add(id, Vec::new());
+    }
 
     w.finish()
 }

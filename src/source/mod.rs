@@ -22,11 +22,14 @@
 //! | `rpsl` | blank-line separated `attribute: value` objects (`inetnum`, `inet6num`, `organisation`, `aut-num`, `route`, `role`, `irt`, …) | RIPE, APNIC, AFRINIC bulk dumps |
 //! | `arin-whois` | blank-line separated `NetRange`/`NetType`/`OrgID`/`Parent` records | ARIN bulk WHOIS |
 //! | `delegated` | `registry\|cc\|type\|start\|value\|date\|status\|opaque-id` | delegated-extended statistics of the five RIRs |
+//! | `as-rel` | `AS\|AS\|-1` (provider to customer) or `AS\|AS\|0` (peers), `#` comments; serial-2's fourth field accepted | CAIDA AS relationships (`YYYYMMDD.as-rel.txt`, `.as-rel2.txt`) |
+//! | `protect` | one IP or CIDR per line, `#`/`;` comments; never detected, only named | your list of cloud, CDN and anycast ranges (guard rails) |
 //!
 //! Gzip input (`.gz` dumps) is recognised from its magic bytes and
 //! decompressed on the fly, bounded by [`Limits::max_decompressed`].
 
 mod arin;
+mod asrel;
 mod delegated;
 mod iplocation;
 mod lines;
@@ -90,6 +93,11 @@ pub enum Format {
     ArinWhois,
     /// RIR delegated-extended statistics.
     Delegated,
+    /// CAIDA AS relationships: `AS|AS|-1` (provider to customer), `AS|AS|0` (peers).
+    AsRel,
+    /// A list of cloud, CDN and anycast ranges under guard rails (one IP or
+    /// CIDR per line). Never detected: name it (`protect:FILE`, `--protect`).
+    Protect,
 }
 
 impl Format {
@@ -105,6 +113,8 @@ impl Format {
         "rpsl",
         "arin-whois",
         "delegated",
+        "as-rel",
+        "protect",
     ];
 
     /// The format's name.
@@ -124,6 +134,8 @@ impl Format {
             Format::Rpsl => "rpsl",
             Format::ArinWhois => "arin-whois",
             Format::Delegated => "delegated",
+            Format::AsRel => "as-rel",
+            Format::Protect => "protect",
         }
     }
 
@@ -141,6 +153,8 @@ impl Format {
             Format::AsnDrop => SourceKind::AsnDrop,
             Format::Netset => SourceKind::Blocklist,
             Format::Rpsl | Format::ArinWhois | Format::Delegated => SourceKind::Whois,
+            Format::AsRel => SourceKind::Relationships,
+            Format::Protect => SourceKind::Protected,
         }
     }
 
@@ -193,6 +207,9 @@ impl Format {
             }
             if line.starts_with('%') {
                 continue;
+            }
+            if line.contains('|') && asrel::looks_like(line) {
+                return Ok(Format::AsRel);
             }
             if let Some(f) = detect_whois(line) {
                 return Ok(f);
@@ -359,6 +376,8 @@ impl FromStr for Format {
             "rpsl" | "ripe" | "apnic" | "afrinic" => Format::Rpsl,
             "arin-whois" | "arin" => Format::ArinWhois,
             "delegated" | "delegated-extended" => Format::Delegated,
+            "as-rel" | "asrel" | "as-rel2" | "caida-as-rel" => Format::AsRel,
+            "protect" | "protected" => Format::Protect,
             other => return Err(ParseFormatError(other.to_owned())),
         })
     }
@@ -385,6 +404,10 @@ pub enum SourceKind {
     AsnDrop,
     /// Registry data: WHOIS registrations and delegation statistics.
     Whois,
+    /// Business relationships between ASes (providers, customers, peers).
+    Relationships,
+    /// Ranges under guard rails: clouds, CDNs and anycast services.
+    Protected,
 }
 
 impl fmt::Display for SourceKind {
@@ -396,6 +419,8 @@ impl fmt::Display for SourceKind {
             SourceKind::Drop => "drop",
             SourceKind::AsnDrop => "asn-drop",
             SourceKind::Whois => "whois",
+            SourceKind::Relationships => "relationships",
+            SourceKind::Protected => "protected",
         })
     }
 }
@@ -571,6 +596,9 @@ pub enum Record {
         as_name: Option<String>,
         /// More than one AS originates the prefix (CAIDA `a_b`) or the origin is an AS set.
         multi_origin: bool,
+        /// The other origins of a multi-origin prefix or AS set, in the
+        /// source's order (empty otherwise).
+        other_origins: Vec<Asn>,
     },
     /// A range and its country.
     Country {
@@ -594,6 +622,20 @@ pub enum Record {
         as_name: Option<String>,
         /// Its country, as the list gives it.
         country: Option<Country>,
+    },
+    /// A business relationship between two ASes (CAIDA AS relationships).
+    AsLink {
+        /// The provider, or the first peer.
+        a: Asn,
+        /// The customer, or the second peer.
+        b: Asn,
+        /// What `a` is to `b`.
+        kind: Relationship,
+    },
+    /// A range under guard rails: a cloud, CDN or anycast service.
+    Protected {
+        /// The addresses.
+        range: IpRange,
     },
     /// A registered address block (RPSL `inetnum`/`inet6num`, ARIN network).
     Registration(Box<Registration>),
@@ -620,6 +662,21 @@ pub enum Record {
 }
 
 /// Per-format parsing state.
+/// What the first AS of a CAIDA relationship line is to the second.
+///
+/// ```
+/// use bphscore::source::Relationship;
+/// assert_ne!(Relationship::ProviderCustomer, Relationship::Peers);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Relationship {
+    /// `-1`: the first AS is a provider (upstream) of the second.
+    ProviderCustomer,
+    /// `0`: the two ASes are peers.
+    Peers,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct State {
     /// The date of the data, found in the source itself.
@@ -696,6 +753,8 @@ impl<R: BufRead> Parser<R> {
             Format::DropText => spamhaus::parse_text(name, n, line, &mut self.state),
             Format::Netset => netset::parse(name, n, line, &mut self.state),
             Format::Delegated => delegated::parse(name, n, line, &mut self.state),
+            Format::AsRel => asrel::parse(name, n, line),
+            Format::Protect => netset::parse_protected(name, n, line),
             Format::Rpsl | Format::ArinWhois => Ok(None),
         }
     }
