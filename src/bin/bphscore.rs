@@ -285,9 +285,29 @@ fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
         });
     }
     let mut skipped = 0u64;
+    for (flag, specs, kinds) in groups {
+        for spec in specs {
+            let info = add_with_progress(&mut builder, spec, args.quiet)?;
+            if !kinds.contains(&info.kind()) {
+                return Err(Error::Build {
+                    message: format!(
+                        "{} is a {} source ({}), but was given with {flag}",
+                        spec.path.display(),
+                        info.kind(),
+                        info.format
+                    ),
+                });
+            }
+            skipped += info.skipped;
+            if !args.quiet {
+                report(&info);
+            }
+        }
+    }
+    // The dated series and the guard rails come after the other sources.
     let series = [
-        ("--pfx2as", &args.pfx2as, bphscore::source::Format::Pfx2as),
         ("--as-rel", &args.as_rel, bphscore::source::Format::AsRel),
+        ("--pfx2as", &args.pfx2as, bphscore::source::Format::Pfx2as),
     ];
     for (flag, paths, format) in series {
         for path in paths {
@@ -313,25 +333,6 @@ fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
         skipped += info.skipped;
         if !args.quiet {
             report(&info);
-        }
-    }
-    for (flag, specs, kinds) in groups {
-        for spec in specs {
-            let info = add_with_progress(&mut builder, spec, args.quiet)?;
-            if !kinds.contains(&info.kind()) {
-                return Err(Error::Build {
-                    message: format!(
-                        "{} is a {} source ({}), but was given with {flag}",
-                        spec.path.display(),
-                        info.kind(),
-                        info.format
-                    ),
-                });
-            }
-            skipped += info.skipped;
-            if !args.quiet {
-                report(&info);
-            }
         }
     }
     if skipped > 0 {

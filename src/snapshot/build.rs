@@ -296,8 +296,12 @@ impl SnapshotBuilder {
         drop(digest);
         // A routing table can stay the same from one date to the next: the
         // snapshots of a dated series may repeat each other's content.
-        let repeats_on_another_date =
-            |s: &SourceInfo| dated_series && s.format == info.format && s.date != info.date;
+        let repeats_on_another_date = |s: &SourceInfo| {
+            matches!(format, Format::Pfx2as | Format::AsRel)
+                && s.format == info.format
+                && s.date.is_some()
+                && s.date != info.date
+        };
         if info.bytes > 0
             && let Some(dup) = self
                 .sources
