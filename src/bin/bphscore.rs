@@ -54,6 +54,10 @@ struct BuildArgs {
     /// Registry source: RPSL dump, ARIN bulk WHOIS, delegated-extended stats (repeatable).
     #[arg(long, value_name = "[FORMAT:]FILE")]
     whois: Vec<SourceSpec>,
+    /// MMDB file: MaxMind GeoIP2/GeoLite2 Country, ASN or Anonymous-IP, DB-IP,
+    /// ip-location-db (repeatable; memory-mapped).
+    #[arg(long, value_name = "FILE")]
+    mmdb: Vec<PathBuf>,
     /// A dated CAIDA prefix2as snapshot (repeatable): the latest date is the
     /// current routing, earlier ones give each AS's behaviour.
     #[arg(long, value_name = "FILE")]
@@ -277,10 +281,14 @@ fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
         ),
         ("--whois", &args.whois, &[SourceKind::Whois]),
     ];
-    if groups.iter().all(|g| g.1.is_empty()) && args.pfx2as.is_empty() && args.as_rel.is_empty() {
+    if groups.iter().all(|g| g.1.is_empty())
+        && args.pfx2as.is_empty()
+        && args.as_rel.is_empty()
+        && args.mmdb.is_empty()
+    {
         return Err(Error::Build {
             message:
-                "no sources given; use --routing, --pfx2as, --as-rel, --geo, --abuse and --whois"
+                "no sources given; use --routing, --pfx2as, --as-rel, --geo, --mmdb, --abuse and --whois"
                     .to_owned(),
         });
     }
@@ -304,7 +312,15 @@ fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
             }
         }
     }
-    // The dated series and the guard rails come after the other sources.
+    // MMDB files, the dated series and the guard rails come after the other sources.
+    for path in &args.mmdb {
+        let info = builder
+            .add_path(path, Some(bphscore::source::Format::Mmdb))?
+            .clone();
+        if !args.quiet {
+            report(&info);
+        }
+    }
     let series = [
         ("--as-rel", &args.as_rel, bphscore::source::Format::AsRel),
         ("--pfx2as", &args.pfx2as, bphscore::source::Format::Pfx2as),

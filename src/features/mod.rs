@@ -34,6 +34,10 @@
 //! | `bgp_short_lived` | AS | share of the AS's announcement runs (a prefix present in consecutive snapshots) that were withdrawn less than 45 days after they appeared |
 //! | `bgp_moas` | AS | share of the prefixes the AS originated over the window that had more than one origin (CAIDA `a_b`, or an AS set) in some snapshot |
 //! | `guard_protected` | block | 1 inside a range under guard rails (a cloud, CDN or anycast service given with `--protect`): its listings count for the range alone, never for the route or the AS, and its verdict is at most `abused-legitimate` |
+//! | `geo_country_mismatch` | block | 1 when the geolocated country (MMDB `country`) differs from the registered one: the country of the most specific WHOIS registration, else of the `--geo` country ranges (ip-location-db's are registry-based), 0 when either is unknown |
+//! | `geo_as_countries` | AS | the number of distinct geolocated countries (MMDB) over the AS's announced space |
+//! | `geo_hosting` | block | 1 when MaxMind Anonymous-IP flags the address `is_hosting_provider` (for a prefix or an AS: the share of its space) |
+//! | `geo_anonymiser` | block | 1 when it is flagged `is_anonymous_vpn`, `is_public_proxy`, `is_residential_proxy` or `is_tor_exit_node` (for a prefix or an AS: the share) |
 //!
 //! The routing-dynamics features (`bgp_*`) follow ASwatch (Konte, Perdisci
 //! and Feamster, SIGCOMM 2015): bulletproof ASes change upstreams when they
@@ -149,10 +153,18 @@ pub enum Feature {
     BgpMoas,
     /// The address lies in a range under guard rails (cloud, CDN, anycast).
     GuardProtected,
+    /// The geolocated country differs from the registered one.
+    GeoCountryMismatch,
+    /// Distinct geolocated countries of the AS's space.
+    GeoAsCountries,
+    /// Flagged as a hosting provider (MaxMind Anonymous-IP).
+    GeoHosting,
+    /// Flagged as a VPN, public or residential proxy, or Tor exit.
+    GeoAnonymiser,
 }
 
 /// The number of features in the schema.
-pub const FEATURE_COUNT: usize = 27;
+pub const FEATURE_COUNT: usize = 31;
 
 impl Feature {
     /// Every feature, in schema order.
@@ -184,6 +196,10 @@ impl Feature {
         Feature::BgpShortLived,
         Feature::BgpMoas,
         Feature::GuardProtected,
+        Feature::GeoCountryMismatch,
+        Feature::GeoAsCountries,
+        Feature::GeoHosting,
+        Feature::GeoAnonymiser,
     ];
 
     /// The position of the feature in the schema.
@@ -226,6 +242,10 @@ impl Feature {
             Feature::BgpShortLived => "bgp_short_lived",
             Feature::BgpMoas => "bgp_moas",
             Feature::GuardProtected => "guard_protected",
+            Feature::GeoCountryMismatch => "geo_country_mismatch",
+            Feature::GeoAsCountries => "geo_as_countries",
+            Feature::GeoHosting => "geo_hosting",
+            Feature::GeoAnonymiser => "geo_anonymiser",
         }
     }
 
@@ -244,7 +264,8 @@ impl Feature {
             | Feature::BgpSmallPrefixShare
             | Feature::BgpChurn
             | Feature::BgpShortLived
-            | Feature::BgpMoas => Scope::As,
+            | Feature::BgpMoas
+            | Feature::GeoAsCountries => Scope::As,
             Feature::PrefixAbuseDensity
             | Feature::PrefixInDrop
             | Feature::IpListed
@@ -258,7 +279,10 @@ impl Feature {
             | Feature::WhoisOrgProviders
             | Feature::WhoisAbuseSharedListed
             | Feature::WhoisRecentTransfer
-            | Feature::GuardProtected => Scope::Block,
+            | Feature::GuardProtected
+            | Feature::GeoCountryMismatch
+            | Feature::GeoHosting
+            | Feature::GeoAnonymiser => Scope::Block,
         }
     }
 
@@ -395,6 +419,25 @@ impl Feature {
             }
             Feature::GuardProtected => format!(
                 "{} of the space is in protected cloud, CDN or anycast ranges",
+                pct(value)
+            ),
+            Feature::GeoCountryMismatch if value >= 1.0 => {
+                "geolocated in another country than it is registered in".to_owned()
+            }
+            Feature::GeoCountryMismatch => format!(
+                "{} of the space is geolocated in another country than it is registered in",
+                pct(value)
+            ),
+            Feature::GeoAsCountries => {
+                format!("the AS's space is geolocated in {value:.0} countries")
+            }
+            Feature::GeoHosting if value >= 1.0 => "flagged as a hosting provider".to_owned(),
+            Feature::GeoHosting => format!("{} of the space is flagged as hosting", pct(value)),
+            Feature::GeoAnonymiser if value >= 1.0 => {
+                "flagged as a VPN, proxy or Tor exit (anonymiser)".to_owned()
+            }
+            Feature::GeoAnonymiser => format!(
+                "{} of the space is flagged as VPN, proxy or Tor exit",
                 pct(value)
             ),
         }

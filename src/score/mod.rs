@@ -377,6 +377,10 @@ impl<S: AsRef<[u8]>> Detector<S> {
     #[inline]
     fn as_features(&self, a: &AsView<'_>, as_index: u32, x: &mut FeatureVector) {
         self.routing_features(as_index, x);
+        x.set(
+            Feature::GeoAsCountries,
+            f64::from(self.snapshot.as_countries(as_index)),
+        );
         let announced = a.announced_v4 as f64 + 256.0 * a.announced_v6 as f64;
         let ratio = |n: f64| {
             if announced > 0.0 {
@@ -426,6 +430,30 @@ impl<S: AsRef<[u8]>> Detector<S> {
         );
         if cell.protected() {
             x.set(Feature::GuardProtected, 1.0);
+        }
+        let flags = crate::source::GeoFlags::default().with(cell.geo_flags);
+        if flags.contains(crate::source::GeoFlags::HOSTING) {
+            x.set(Feature::GeoHosting, 1.0);
+        }
+        if flags.is_anonymiser() {
+            x.set(Feature::GeoAnonymiser, 1.0);
+        }
+        if cell.located != crate::features::compile::NO_COUNTRY {
+            // Registered: the most specific registration's country, else the
+            // registry-based country ranges.
+            let registered = if cell.block == crate::features::compile::NO_BLOCK {
+                cell.country
+            } else {
+                let c = self.snapshot.whois_block(cell.block).country;
+                if c == crate::features::compile::NO_COUNTRY {
+                    cell.country
+                } else {
+                    c
+                }
+            };
+            if registered != crate::features::compile::NO_COUNTRY && registered != cell.located {
+                x.set(Feature::GeoCountryMismatch, 1.0);
+            }
         }
         if cell.block != crate::features::compile::NO_BLOCK {
             whois::block_features(&self.snapshot, cell.block, x);
@@ -741,6 +769,10 @@ impl<S: AsRef<[u8]>> Detector<S> {
                     self.snapshot.series_source(true)
                 }
                 Feature::GuardProtected => self.snapshot.protect_source(),
+                Feature::GeoAsCountries
+                | Feature::GeoHosting
+                | Feature::GeoAnonymiser
+                | Feature::GeoCountryMismatch => self.snapshot.mmdb_source(),
                 _ => self.snapshot.whois_source(false),
             }
             .map_or((None, 0), |(s, n)| (Some(s), n));

@@ -138,7 +138,73 @@ impl SnapshotBuilder {
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
+        let mmdb = format == Some(Format::Mmdb)
+            || (format.is_none() && name.to_ascii_lowercase().ends_with(".mmdb"));
+        if mmdb {
+            // SAFETY: read-only map of a source file, only read while this
+            // call runs; the MMDB reader bounds-checks every access.
+            let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
+            return self.add_mmdb(&name, &map[..]);
+        }
         self.add_reader(&name, format, file)
+    }
+
+    /// Adds an MMDB file (MaxMind GeoIP2/GeoLite2 Country, ASN or
+    /// Anonymous-IP; DB-IP and ip-location-db publish the same format):
+    /// geolocated countries, AS origins and the hosting and anonymiser
+    /// flags. `name` labels it; its date is the database's `build_epoch`.
+    ///
+    /// An MMDB file is read whole: a broken one fails with its name, lenient
+    /// or not.
+    ///
+    /// ```
+    /// let mut b = bphscore::SnapshotBuilder::new();
+    /// let err = b.add_mmdb("GeoLite2-Country.mmdb", b"not a database").unwrap_err();
+    /// assert!(err.to_string().starts_with("GeoLite2-Country.mmdb"));
+    /// ```
+    pub fn add_mmdb(&mut self, name: &str, bytes: &[u8]) -> Result<&SourceInfo> {
+        use sha2::Digest;
+        let index = self.sources.len();
+        if index >= usize::from(compile::NO_SOURCE) {
+            return Err(Error::Build {
+                message: format!("{name}: too many sources"),
+            });
+        }
+        if bytes.len() as u64 > self.limits.decompressed() {
+            return Err(Error::Limit {
+                source_name: name.to_owned(),
+                line: 0,
+                what: "decompressed size",
+                limit: self.limits.decompressed(),
+            });
+        }
+        let (records, date) = source::read_mmdb(name, bytes, self.limits)?;
+        let sha256: String = sha2::Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if let Some(dup) = self.sources.iter().find(|s| s.sha256 == sha256) {
+            return Err(Error::Build {
+                message: format!(
+                    "{name} has the same content as {} (SHA-256 {sha256}); each source may be added once",
+                    dup.name
+                ),
+            });
+        }
+        let info = SourceInfo {
+            name: name.to_owned(),
+            format: Format::Mmdb,
+            date,
+            sha256,
+            bytes: bytes.len() as u64,
+            records: records.len() as u64,
+            skipped: 0,
+        };
+        for record in records {
+            stage(&mut self.inputs, record, index as u16, None);
+        }
+        self.sources.push(info);
+        Ok(&self.sources[index])
     }
 
     /// Adds a source read from `reader`. `name` labels it in errors and in
@@ -227,6 +293,17 @@ impl SnapshotBuilder {
         history: bool,
         given_date: Option<i64>,
     ) -> Result<&SourceInfo> {
+        if format == Some(Format::Mmdb)
+            || (format.is_none() && name.to_ascii_lowercase().ends_with(".mmdb"))
+        {
+            let mut bytes = Vec::new();
+            let limit = self.limits.decompressed();
+            reader
+                .take(limit.saturating_add(1))
+                .read_to_end(&mut bytes)
+                .map_err(|e| Error::io(name, e))?;
+            return self.add_mmdb(name, &bytes);
+        }
         let opened = source::open(name, reader, format, self.limits)?;
         let format = opened.format;
         let kind = format.kind();
@@ -412,6 +489,19 @@ fn stage(inputs: &mut Inputs, record: Record, source: u16, bit: Option<u8>) {
         }
         Record::Protected { range } => {
             inputs.protected.push(bounds(range));
+        }
+        Record::Geolocation {
+            range,
+            country,
+            flags,
+        } => {
+            let (v6, s, e) = bounds(range);
+            if let Some(cc) = country {
+                inputs.located.push((v6, s, e, cc.to_bytes()));
+            }
+            if !flags.is_empty() {
+                inputs.geo_flags.push((v6, s, e, flags.bits()));
+            }
         }
         Record::Country { range, country } => {
             let (v6, s, e) = bounds(range);

@@ -40,18 +40,22 @@
 //! WHOIS_STRINGS       UTF-8 text the records above point into (name off/len: u32::MAX/0 = none)
 //! ```
 //!
-//! Version 3 adds routing dynamics and guard rails. Sections 17 to 24 are
-//! this family's; ids 18 to 24 are written empty (length 0) and reserved,
-//! so that later sections keep their ids:
+//! Version 3 adds routing dynamics, geolocation and guard rails. Sections
+//! 17 to 24 are this family's; ids 19 to 24 are written empty (length 0)
+//! and reserved, so that later sections keep their ids:
 //!
 //! ```text
 //! CELLS         24×n  route u32, country [2], flags u8 (bit 0: inside a range under guard
-//!                     rails), 0 u8, sources u64, block u32, 0 u32
+//!                     rails), MMDB flags u8 (bit 0 hosting provider, 1 anonymous VPN,
+//!                     2 public proxy, 3 residential proxy, 4 Tor exit), sources u64,
+//!                     block u32, geolocated country [2] (MMDB; 0 0: unknown), 0 [2]
 //! AS_ROUTING    32×n  one per AS, in the order of ASES: prefixes u32 (originated in the
 //!                     latest prefix2as snapshot), small prefixes u32 (IPv4 /24+, IPv6 /48+),
 //!                     upstreams u32, lax upstreams u32, rewiring u32 (providers gained or
 //!                     lost), churn f32, short-lived f32, multi-origin f32 (shares in [0, 1])
-//! 18 … 24       0     reserved, empty
+//! AS_GEO         8×n  one per AS, in the order of ASES: distinct geolocated countries of
+//!                     its announced space u32, 0 u32
+//! 19 … 24       0     reserved, empty
 //! ```
 //!
 //! The AS record (`ASES`, 80 bytes) is unchanged: its routing behaviour is
@@ -81,8 +85,9 @@ pub(crate) const SEC_WHOIS_ASES: u32 = 14;
 pub(crate) const SEC_WHOIS_LINKS: u32 = 15;
 pub(crate) const SEC_WHOIS_STRINGS: u32 = 16;
 pub(crate) const SEC_AS_ROUTING: u32 = 17;
-/// Sections 18 to 24 are reserved (written empty) in version 3.
-pub(crate) const SEC_RESERVED_FIRST: u32 = 18;
+pub(crate) const SEC_AS_GEO: u32 = 18;
+/// Sections 19 to 24 are reserved (written empty) in version 3.
+pub(crate) const SEC_RESERVED_FIRST: u32 = 19;
 pub(crate) const SEC_RESERVED_LAST: u32 = 24;
 pub(crate) const SECTION_COUNT: usize = 24;
 
@@ -95,6 +100,7 @@ pub(crate) const LINK_LEN: usize = 24;
 pub(crate) const ROUTE_LEN: usize = 80;
 pub(crate) const AS_LEN: usize = 80;
 pub(crate) const AS_ROUTING_LEN: usize = 32;
+pub(crate) const AS_GEO_LEN: usize = 8;
 
 #[inline]
 pub(crate) fn u16_at(b: &[u8], off: usize) -> u16 {

@@ -128,6 +128,8 @@ pub struct Snapshot<S = Vec<u8>> {
     series_sources: [Option<(usize, u32)>; 2],
     /// (first guard-rail list, others).
     protect_source: Option<(usize, u32)>,
+    /// (first MMDB source, others).
+    mmdb_source: Option<(usize, u32)>,
 }
 
 impl<S> std::fmt::Debug for Snapshot<S> {
@@ -147,6 +149,8 @@ pub(crate) struct CellView {
     pub(crate) sources: u64,
     pub(crate) block: u32,
     pub(crate) flags: u8,
+    pub(crate) located: [u8; 2],
+    pub(crate) geo_flags: u8,
 }
 
 impl CellView {
@@ -436,8 +440,16 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         }
         let mut series_sources: [Option<(usize, u32)>; 2] = [None, None];
         let mut protect_source: Option<(usize, u32)> = None;
+        let mut mmdb_source: Option<(usize, u32)> = None;
         for (i, s) in meta.sources.iter().enumerate() {
             let slot = match s.format {
+                crate::source::Format::Mmdb => {
+                    match &mut mmdb_source {
+                        None => mmdb_source = Some((i, 0)),
+                        Some((_, n)) => *n += 1,
+                    }
+                    continue;
+                }
                 crate::source::Format::Pfx2as => &mut series_sources[0],
                 crate::source::Format::AsRel => &mut series_sources[1],
                 crate::source::Format::Protect => {
@@ -459,6 +471,12 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
                     }
                 }
             }
+        }
+        if exact(SEC_AS_GEO, AS_GEO_LEN, "AS geolocation")? != nases {
+            return Err(err(
+                sections[SEC_AS_GEO as usize].start,
+                "AS geolocation records do not match the ASes".into(),
+            ));
         }
         if exact(SEC_AS_ROUTING, AS_ROUTING_LEN, "AS routing")? != nases {
             return Err(err(
@@ -537,6 +555,7 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             whois_sources,
             series_sources,
             protect_source,
+            mmdb_source,
         };
         snap.validate_tables(all_bits)?;
         snap.validate_whois()?;
@@ -621,6 +640,8 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
                 || (c.block != NO_BLOCK && c.block as usize >= self.counts.whois_blocks)
                 || c.sources & !all_bits != 0
                 || c.flags & !CELL_FLAGS != 0
+                || c.geo_flags & !crate::source::GeoFlags::ALL != 0
+                || (Country::from_bytes(c.located).is_none() && c.located != [0, 0])
             {
                 return Err(err(
                     self.sections[SEC_CELLS as usize].start + i * CELL_LEN,
@@ -988,6 +1009,8 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             sources: u64_at(b, 8),
             block: u32_at(b, 16),
             flags: b[6],
+            geo_flags: b[7],
+            located: [b[20], b[21]],
         }
     }
 
@@ -1072,6 +1095,19 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             short_lived: f(24),
             moas: f(28),
         }
+    }
+
+    /// The number of distinct geolocated countries of AS record `i`.
+    #[inline]
+    pub(crate) fn as_countries(&self, i: u32) -> u32 {
+        let b: &[u8; AS_GEO_LEN] = record(self.section(SEC_AS_GEO), i as usize);
+        u32_at(b, 0)
+    }
+
+    /// The first MMDB source and how many others there are.
+    pub(crate) fn mmdb_source(&self) -> Option<(&SourceInfo, u32)> {
+        let (i, n) = self.mmdb_source?;
+        Some((self.meta.sources.get(i)?, n))
     }
 
     /// The latest prefix2as source (`as_rel`: AS-relationship source) and

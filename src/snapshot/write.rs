@@ -202,10 +202,11 @@ pub(crate) fn encode(tables: &Tables, meta_json: &[u8], build_time: i64) -> Vec<
         for c in &tables.cells {
             cells.extend_from_slice(&c.route.to_le_bytes());
             cells.extend_from_slice(&c.country);
-            cells.extend_from_slice(&[c.flags, 0]);
+            cells.extend_from_slice(&[c.flags, c.geo_flags]);
             cells.extend_from_slice(&c.sources.to_le_bytes());
             cells.extend_from_slice(&c.block.to_le_bytes());
-            cells.extend_from_slice(&[0; 4]);
+            cells.extend_from_slice(&c.located);
+            cells.extend_from_slice(&[0; 2]);
         }
     });
 
@@ -270,6 +271,12 @@ pub(crate) fn encode(tables: &Tables, meta_json: &[u8], build_time: i64) -> Vec<
         }
     }
     w.add(SEC_AS_ROUTING, routing);
+    let mut geo = Vec::with_capacity(tables.as_countries.len() * AS_GEO_LEN);
+    for n in &tables.as_countries {
+        geo.extend_from_slice(&n.to_le_bytes());
+        geo.extend_from_slice(&[0; 4]);
+    }
+    w.add(SEC_AS_GEO, geo);
     for id in SEC_RESERVED_FIRST..=SEC_RESERVED_LAST {
         w.add(id, Vec::new());
     }

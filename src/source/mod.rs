@@ -23,6 +23,7 @@
 //! | `arin-whois` | blank-line separated `NetRange`/`NetType`/`OrgID`/`Parent` records | ARIN bulk WHOIS |
 //! | `delegated` | `registry\|cc\|type\|start\|value\|date\|status\|opaque-id` | delegated-extended statistics of the five RIRs |
 //! | `as-rel` | `AS\|AS\|-1` (provider to customer) or `AS\|AS\|0` (peers), `#` comments; serial-2's fourth field accepted | CAIDA AS relationships (`YYYYMMDD.as-rel.txt`, `.as-rel2.txt`) |
+//! | `mmdb` | MaxMind DB (binary): country, ASN and Anonymous-IP flags (`is_hosting_provider`, `is_anonymous_vpn`, `is_public_proxy`, `is_residential_proxy`, `is_tor_exit_node`) | MaxMind GeoIP2/GeoLite2, DB-IP, ip-location-db |
 //! | `protect` | one IP or CIDR per line, `#`/`;` comments; never detected, only named | your list of cloud, CDN and anycast ranges (guard rails) |
 //!
 //! Gzip input (`.gz` dumps) is recognised from its magic bytes and
@@ -33,6 +34,7 @@ mod asrel;
 mod delegated;
 mod iplocation;
 mod lines;
+mod mmdb;
 mod netset;
 mod pfx2as;
 mod rpsl;
@@ -98,6 +100,8 @@ pub enum Format {
     /// A list of cloud, CDN and anycast ranges under guard rails (one IP or
     /// CIDR per line). Never detected: name it (`protect:FILE`, `--protect`).
     Protect,
+    /// MaxMind DB files: country, ASN and Anonymous-IP flags.
+    Mmdb,
 }
 
 impl Format {
@@ -115,6 +119,7 @@ impl Format {
         "delegated",
         "as-rel",
         "protect",
+        "mmdb",
     ];
 
     /// The format's name.
@@ -136,6 +141,7 @@ impl Format {
             Format::Delegated => "delegated",
             Format::AsRel => "as-rel",
             Format::Protect => "protect",
+            Format::Mmdb => "mmdb",
         }
     }
 
@@ -155,6 +161,7 @@ impl Format {
             Format::Rpsl | Format::ArinWhois | Format::Delegated => SourceKind::Whois,
             Format::AsRel => SourceKind::Relationships,
             Format::Protect => SourceKind::Protected,
+            Format::Mmdb => SourceKind::Geo,
         }
     }
 
@@ -378,6 +385,7 @@ impl FromStr for Format {
             "delegated" | "delegated-extended" => Format::Delegated,
             "as-rel" | "asrel" | "as-rel2" | "caida-as-rel" => Format::AsRel,
             "protect" | "protected" => Format::Protect,
+            "mmdb" | "maxmind" | "geoip2" => Format::Mmdb,
             other => return Err(ParseFormatError(other.to_owned())),
         })
     }
@@ -632,6 +640,16 @@ pub enum Record {
         /// What `a` is to `b`.
         kind: Relationship,
     },
+    /// Where a range is (geolocation) and what kind of network it is
+    /// (MaxMind Anonymous-IP flags), from an MMDB file.
+    Geolocation {
+        /// The addresses.
+        range: IpRange,
+        /// The geolocated country, when the database gives one.
+        country: Option<Country>,
+        /// Hosting and anonymiser flags.
+        flags: GeoFlags,
+    },
     /// A range under guard rails: a cloud, CDN or anycast service.
     Protected {
         /// The addresses.
@@ -662,6 +680,62 @@ pub enum Record {
 }
 
 /// Per-format parsing state.
+/// The MaxMind Anonymous-IP flags of a network.
+///
+/// ```
+/// use bphscore::source::GeoFlags;
+///
+/// let f = GeoFlags::default().with(GeoFlags::HOSTING).with(GeoFlags::TOR_EXIT);
+/// assert!(f.contains(GeoFlags::HOSTING));
+/// assert!(f.is_anonymiser());
+/// assert!(!GeoFlags::default().with(GeoFlags::HOSTING).is_anonymiser());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct GeoFlags(u8);
+
+impl GeoFlags {
+    /// `is_hosting_provider`.
+    pub const HOSTING: u8 = 1;
+    /// `is_anonymous_vpn`.
+    pub const VPN: u8 = 2;
+    /// `is_public_proxy`.
+    pub const PUBLIC_PROXY: u8 = 4;
+    /// `is_residential_proxy`.
+    pub const RESIDENTIAL_PROXY: u8 = 8;
+    /// `is_tor_exit_node`.
+    pub const TOR_EXIT: u8 = 16;
+    /// Every flag.
+    pub const ALL: u8 = 31;
+    /// The anonymiser flags (VPN, public or residential proxy, Tor exit).
+    pub const ANONYMISERS: u8 = 2 | 4 | 8 | 16;
+
+    /// The flags with `bit` set.
+    #[must_use]
+    pub fn with(self, bit: u8) -> Self {
+        GeoFlags(self.0 | (bit & Self::ALL))
+    }
+
+    /// Whether every bit of `bit` is set.
+    pub fn contains(self, bit: u8) -> bool {
+        self.0 & bit == bit
+    }
+
+    /// Whether any anonymiser flag is set.
+    pub fn is_anonymiser(self) -> bool {
+        self.0 & Self::ANONYMISERS != 0
+    }
+
+    /// Whether no flag is set.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The bits.
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+}
+
 /// What the first AS of a CAIDA relationship line is to the second.
 ///
 /// ```
@@ -755,6 +829,12 @@ impl<R: BufRead> Parser<R> {
             Format::Delegated => delegated::parse(name, n, line, &mut self.state),
             Format::AsRel => asrel::parse(name, n, line),
             Format::Protect => netset::parse_protected(name, n, line),
+            // Binary: read whole by `SnapshotBuilder::add_mmdb`, never by lines.
+            Format::Mmdb => Err(Error::parse(
+                name,
+                n,
+                "an MMDB file is binary; add it with SnapshotBuilder::add_mmdb or --mmdb",
+            )),
             Format::Rpsl | Format::ArinWhois => Ok(None),
         }
     }
@@ -1168,4 +1248,13 @@ mod tests {
             assert_eq!(Format::detect(text.as_bytes()).ok(), *want, "{text:?}");
         }
     }
+}
+
+/// The records of an MMDB file (see `mmdb`), and its build date.
+pub(crate) fn read_mmdb(
+    name: &str,
+    bytes: &[u8],
+    limits: Limits,
+) -> Result<(Vec<Record>, Option<i64>), Error> {
+    mmdb::read(name, bytes, limits)
 }
