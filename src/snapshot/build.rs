@@ -220,9 +220,9 @@ impl SnapshotBuilder {
     }
 
     /// Adds one snapshot of a dated series: a CAIDA prefix2as file or an
-    /// AS-relationship file. Its date is `date` when given, else the date
-    /// in its content or its name (`routeviews-rv2-20260101-1200.pfx2as`,
-    /// `20260101.as-rel.txt`); a snapshot without a date is refused.
+    /// AS-relationship file. Its date is the date in its content or its
+    /// name (`routeviews-rv2-20260101-1200.pfx2as`, `20260101.as-rel.txt`),
+    /// else `date`; a snapshot without a date is refused.
     ///
     /// The prefix2as files of the latest date are the current routing;
     /// earlier ones only give the behaviour of each AS (churn, short-lived
@@ -349,9 +349,10 @@ impl SnapshotBuilder {
             stage(&mut staged, record, index as u16, bit);
         }
         let records = parser.records();
-        let date = given_date
-            .or_else(|| parser.date())
-            .or_else(|| source::date_from_name(name));
+        let date = parser
+            .date()
+            .or_else(|| source::date_from_name(name))
+            .or(given_date);
         let dated_series = history || format == Format::AsRel;
         if dated_series && date.is_none() {
             return Err(Error::Build {
