@@ -140,8 +140,7 @@ fn measure(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let all = files(dir)?;
     let newest = all
         .iter()
-        .filter(|p| p.to_string_lossy().ends_with(".pfx2as"))
-        .next_back()
+        .rfind(|p| p.to_string_lossy().ends_with(".pfx2as"))
         .ok_or("no prefix2as file")?;
     let lines = std::fs::read_to_string(newest)?.lines().count();
     let t = Instant::now();

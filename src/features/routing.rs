@@ -20,6 +20,9 @@ const ANN_FIRST: u8 = 1;
 /// Announcement flag: the prefix has more than one origin (or an AS set).
 const ANN_MULTI: u8 = 2;
 
+/// (AS, prefix, multi-origin) held on one date.
+type Held = (u32, u32, bool);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Ann {
     asn: u32,
@@ -180,10 +183,10 @@ impl Series {
 
     /// Each date's announcements, sorted by (AS, prefix), one per pair
     /// (the multi-origin flag kept when any line had it).
-    fn snapshots_by_date(&self) -> Vec<(i64, Vec<(u32, u32, bool)>)> {
+    fn snapshots_by_date(&self) -> Vec<(i64, Vec<Held>)> {
         let mut order: Vec<usize> = (0..self.routes.len()).collect();
         order.sort_by_key(|&i| self.routes[i].date);
-        let mut out: Vec<(i64, Vec<(u32, u32, bool)>)> = Vec::new();
+        let mut out: Vec<(i64, Vec<Held>)> = Vec::new();
         for i in order {
             let d = &self.routes[i];
             if out.last().is_none_or(|l| l.0 != d.date) {
@@ -266,12 +269,12 @@ impl Series {
                 if added {
                     active.insert((key.0, key.1), *date);
                 }
-                if withdrawn && let Some(start) = active.remove(&(key.0, key.1)) {
-                    if let Some(k) = at(asn)
-                        && date - start < SHORT_LIVED_DAYS * 86_400
-                    {
-                        short[k] += 1;
-                    }
+                if withdrawn
+                    && let Some(start) = active.remove(&(key.0, key.1))
+                    && let Some(k) = at(asn)
+                    && date - start < SHORT_LIVED_DAYS * 86_400
+                {
+                    short[k] += 1;
                 }
                 let Some(k) = at(asn) else { continue };
                 if added {

@@ -1170,6 +1170,15 @@ impl SourceInfo {
     }
 }
 
+/// The records of an MMDB file (see `mmdb`), and its build date.
+pub(crate) fn read_mmdb(
+    name: &str,
+    bytes: &[u8],
+    limits: Limits,
+) -> Result<(Vec<Record>, Option<i64>), Error> {
+    mmdb::read(name, bytes, limits)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1248,13 +1257,4 @@ mod tests {
             assert_eq!(Format::detect(text.as_bytes()).ok(), *want, "{text:?}");
         }
     }
-}
-
-/// The records of an MMDB file (see `mmdb`), and its build date.
-pub(crate) fn read_mmdb(
-    name: &str,
-    bytes: &[u8],
-    limits: Limits,
-) -> Result<(Vec<Record>, Option<i64>), Error> {
-    mmdb::read(name, bytes, limits)
 }
