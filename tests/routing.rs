@@ -463,3 +463,63 @@ fn build_with_series_guard_rails_and_mmdb_then_explain() {
     );
     assert!(!d.join("x.bph").exists());
 }
+
+// ---- leasing ----
+
+#[test]
+fn space_announced_by_another_organisation_than_its_holder_is_leased() {
+    let rpsl = "\
+organisation:   ORG-BR1-TEST
+org-name:       Example Address Broker
+country:        NL
+source:         RIPE
+
+organisation:   ORG-LS1-TEST
+org-name:       Example Lessee Hosting
+country:        SC
+source:         RIPE
+
+aut-num:        AS64509
+as-name:        EXAMPLE-BROKER
+org:            ORG-BR1-TEST
+source:         RIPE
+
+aut-num:        AS64510
+as-name:        EXAMPLE-LESSEE
+org:            ORG-LS1-TEST
+source:         RIPE
+
+inetnum:        198.18.0.0 - 198.18.3.255
+netname:        BROKER-NET
+country:        NL
+org:            ORG-BR1-TEST
+status:         ALLOCATED PA
+source:         RIPE
+";
+    let mut b = SnapshotBuilder::new().build_time(T);
+    b.add_reader(
+        "r.pfx2as",
+        None,
+        &b"198.18.0.0\t24\t64510\n198.18.1.0\t24\t64509\n"[..],
+    )
+    .unwrap();
+    b.add_reader("ripe.db", None, rpsl.as_bytes()).unwrap();
+    let d = detector(b);
+    let leased = d.score(&"198.18.0.1".parse().unwrap());
+    assert_eq!(leased.features.get(Feature::BgpLeased), 1.0);
+    let reason = leased
+        .reasons
+        .iter()
+        .find(|r| r.feature == Feature::BgpLeased)
+        .expect("leasing reason");
+    assert!(reason.explain().contains("leased"), "{}", reason.explain());
+    assert_eq!(
+        d.score(&"198.18.1.1".parse().unwrap())
+            .features
+            .get(Feature::BgpLeased),
+        0.0
+    );
+    // Half of the allocation is leased.
+    let p = d.score(&"198.18.0.0/23".parse().unwrap());
+    assert_eq!(p.features.get(Feature::BgpLeased), 0.5);
+}

@@ -38,6 +38,7 @@
 //! | `geo_as_countries` | AS | the number of distinct geolocated countries (MMDB) over the AS's announced space |
 //! | `geo_hosting` | block | 1 when MaxMind Anonymous-IP flags the address `is_hosting_provider` (for a prefix or an AS: the share of its space) |
 //! | `geo_anonymiser` | block | 1 when it is flagged `is_anonymous_vpn`, `is_public_proxy`, `is_residential_proxy` or `is_tor_exit_node` (for a prefix or an AS: the share) |
+//! | `bgp_leased` | block | 1 when the origin AS's registered holder is another entity than the holder of the top registration (the registry's allocation) covering the address: leased space ("Sublet Your Subnet", IMC 2024); 0 without WHOIS data for both |
 //!
 //! The routing-dynamics features (`bgp_*`) follow ASwatch (Konte, Perdisci
 //! and Feamster, SIGCOMM 2015): bulletproof ASes change upstreams when they
@@ -161,10 +162,12 @@ pub enum Feature {
     GeoHosting,
     /// Flagged as a VPN, public or residential proxy, or Tor exit.
     GeoAnonymiser,
+    /// The origin AS's holder is not the allocation's holder (leased space).
+    BgpLeased,
 }
 
 /// The number of features in the schema.
-pub const FEATURE_COUNT: usize = 31;
+pub const FEATURE_COUNT: usize = 32;
 
 impl Feature {
     /// Every feature, in schema order.
@@ -200,6 +203,7 @@ impl Feature {
         Feature::GeoAsCountries,
         Feature::GeoHosting,
         Feature::GeoAnonymiser,
+        Feature::BgpLeased,
     ];
 
     /// The position of the feature in the schema.
@@ -246,6 +250,7 @@ impl Feature {
             Feature::GeoAsCountries => "geo_as_countries",
             Feature::GeoHosting => "geo_hosting",
             Feature::GeoAnonymiser => "geo_anonymiser",
+            Feature::BgpLeased => "bgp_leased",
         }
     }
 
@@ -282,7 +287,8 @@ impl Feature {
             | Feature::GuardProtected
             | Feature::GeoCountryMismatch
             | Feature::GeoHosting
-            | Feature::GeoAnonymiser => Scope::Block,
+            | Feature::GeoAnonymiser
+            | Feature::BgpLeased => Scope::Block,
         }
     }
 
@@ -438,6 +444,13 @@ impl Feature {
             }
             Feature::GeoAnonymiser => format!(
                 "{} of the space is flagged as VPN, proxy or Tor exit",
+                pct(value)
+            ),
+            Feature::BgpLeased if value >= 1.0 => {
+                "announced by another organisation than the allocation's holder (leased)".to_owned()
+            }
+            Feature::BgpLeased => format!(
+                "{} of the space is announced by another organisation than its holder (leased)",
                 pct(value)
             ),
         }

@@ -348,6 +348,24 @@ impl<S: AsRef<[u8]>> Detector<S> {
         subjects.par_iter().map(|s| self.score(s)).collect()
     }
 
+    /// Whether the holder of the top registration above `block` is another
+    /// entity than the registered holder of the origin AS.
+    #[inline]
+    fn leased(&self, block: u32, as_index: u32) -> bool {
+        use crate::features::compile::NO_BLOCK;
+        let origin = self.snapshot.as_at(as_index).whois_org;
+        if origin == NO_BLOCK {
+            return false;
+        }
+        let mut b = self.snapshot.whois_block(block);
+        // Parents come before their children (checked on open): the walk ends.
+        while b.parent != NO_BLOCK {
+            b = self.snapshot.whois_block(b.parent);
+        }
+        b.org != NO_BLOCK
+            && self.snapshot.whois_org(b.org).entity != self.snapshot.whois_org(origin).entity
+    }
+
     #[inline]
     fn routing_features(&self, as_index: u32, x: &mut FeatureVector) {
         let r = self.snapshot.as_routing(as_index);
@@ -412,6 +430,12 @@ impl<S: AsRef<[u8]>> Detector<S> {
     #[inline]
     fn cell_features(&self, cell: &CellView, route: Option<&RouteView>, x: &mut FeatureVector) {
         let (list, drop, _) = self.snapshot.masks();
+        if let Some(r) = route
+            && cell.block != crate::features::compile::NO_BLOCK
+            && self.leased(cell.block, r.as_index)
+        {
+            x.set(Feature::BgpLeased, 1.0);
+        }
         if let Some(r) = route {
             let density = if r.size > 0 {
                 r.listed as f64 / r.size as f64
@@ -773,6 +797,7 @@ impl<S: AsRef<[u8]>> Detector<S> {
                 | Feature::GeoHosting
                 | Feature::GeoAnonymiser
                 | Feature::GeoCountryMismatch => self.snapshot.mmdb_source(),
+                Feature::BgpLeased => self.snapshot.whois_source(false),
                 _ => self.snapshot.whois_source(false),
             }
             .map_or((None, 0), |(s, n)| (Some(s), n));
