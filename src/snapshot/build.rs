@@ -240,13 +240,15 @@ impl SnapshotBuilder {
     /// b.add_dated("20261001.as-rel.txt", None, &b"64500|64502|-1\n"[..], None)?;
     /// b.add_dated("20261101.as-rel.txt", None, &b"64501|64502|-1\n"[..], None)?;
     /// let detector = Detector::new(b.build()?, Model::default_model());
-    /// let score = detector.score(&"AS64502".parse()?);
+    /// let asn = "AS64502".parse()?;
+    /// let score = detector.score(&asn);
     /// assert_eq!(score.features.get(bphscore::features::Feature::BgpUpstreams), 2.0);
     /// assert_eq!(score.features.get(bphscore::features::Feature::BgpRewiring), 2.0);
     /// // The latest snapshot is the routing: a /24, not the /20.
     /// assert_eq!(detector.score(&"198.18.1.1".parse()?).asn, None);
     ///
-    /// let err = SnapshotBuilder::new().add_dated("routes.pfx2as", None, &b"198.18.0.0\t20\t1\n"[..], None);
+    /// let mut undated = SnapshotBuilder::new();
+    /// let err = undated.add_dated("routes.pfx2as", None, &b"198.18.0.0\t20\t1\n"[..], None);
     /// assert!(err.unwrap_err().to_string().contains("date"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
