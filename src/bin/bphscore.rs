@@ -62,6 +62,10 @@ struct BuildArgs {
     /// current routing, earlier ones give each AS's behaviour.
     #[arg(long, value_name = "FILE")]
     pfx2as: Vec<PathBuf>,
+    /// An MRT RIB dump (RouteViews, RIPE RIS; plain or gzip'd) as a dated
+    /// routing snapshot with its upstream links (repeatable; feature `mrt`).
+    #[arg(long, value_name = "FILE")]
+    mrt: Vec<PathBuf>,
     /// A dated CAIDA AS-relationship file, `YYYYMMDD.as-rel.txt` (repeatable).
     #[arg(long = "as-rel", value_name = "FILE")]
     as_rel: Vec<PathBuf>,
@@ -285,10 +289,11 @@ fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
         && args.pfx2as.is_empty()
         && args.as_rel.is_empty()
         && args.mmdb.is_empty()
+        && args.mrt.is_empty()
     {
         return Err(Error::Build {
             message:
-                "no sources given; use --routing, --pfx2as, --as-rel, --geo, --mmdb, --abuse and --whois"
+                "no sources given; use --routing, --pfx2as, --as-rel, --mrt, --geo, --mmdb, --abuse and --whois"
                     .to_owned(),
         });
     }
@@ -341,6 +346,13 @@ fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
             if !args.quiet {
                 report(&info);
             }
+        }
+    }
+    for path in &args.mrt {
+        let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+        let info = builder.add_mrt(&file_name(path), file, args.date)?.clone();
+        if !args.quiet {
+            report(&info);
         }
     }
     for path in &args.protect {

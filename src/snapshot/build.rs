@@ -262,6 +262,82 @@ impl SnapshotBuilder {
         self.add_source(name, format, reader, true, date)
     }
 
+    /// Adds an MRT RIB dump (RouteViews `rib.YYYYMMDD.HHMM`, RIPE RIS
+    /// `bview.YYYYMMDD.HHMM`; plain or gzip'd, bzip2 must be decompressed
+    /// first) as one snapshot of the dated series: per prefix every origin
+    /// any peer saw, and per AS path the AS before the origin as one of the
+    /// origin's upstreams. Its date is its earliest record's time, else the
+    /// name's `YYYYMMDD`, else `date`. Needs the cargo feature `mrt`.
+    ///
+    /// ```
+    /// let mut b = bphscore::SnapshotBuilder::new();
+    /// // Not MRT: refused with the file's name (or, built without the
+    /// // `mrt` feature, because MRT needs it).
+    /// let err = b.add_mrt("rib.20261101.0000", &b"not an MRT dump"[..], None).unwrap_err();
+    /// assert!(err.to_string().starts_with("rib.20261101.0000"), "{err}");
+    /// ```
+    pub fn add_mrt(
+        &mut self,
+        name: &str,
+        reader: impl Read,
+        date: Option<i64>,
+    ) -> Result<&SourceInfo> {
+        #[cfg(not(feature = "mrt"))]
+        {
+            let _ = (reader, date);
+            Err(Error::Build {
+                message: format!(
+                    "{name}: reading MRT dumps needs bphscore built with the `mrt` feature"
+                ),
+            })
+        }
+        #[cfg(feature = "mrt")]
+        {
+            let index = self.sources.len();
+            if index >= usize::from(compile::NO_SOURCE) {
+                return Err(Error::Build {
+                    message: format!("{name}: too many sources"),
+                });
+            }
+            let opened = source::open(name, reader, Some(Format::Mrt), self.limits)?;
+            let (records, links, rib_date) = source::read_mrt(name, opened.reader, self.limits)?;
+            let Some(date) = rib_date.or_else(|| source::date_from_name(name)).or(date) else {
+                return Err(Error::Build {
+                    message: format!("{name}: an MRT dump without a date needs one given (--date)"),
+                });
+            };
+            let mut staged = Inputs::default();
+            for record in records {
+                stage(&mut staged, record, index as u16, None);
+            }
+            let digest = opened.digest.borrow();
+            let info = SourceInfo {
+                name: name.to_owned(),
+                format: Format::Mrt,
+                date: Some(date),
+                sha256: digest.hex(),
+                bytes: digest.bytes,
+                records: staged.routes.len() as u64,
+                skipped: 0,
+            };
+            drop(digest);
+            if let Some(dup) = self.sources.iter().find(|s| s.sha256 == info.sha256) {
+                return Err(Error::Build {
+                    message: format!(
+                        "{name} has the same content as {} (SHA-256 {}); each source may be added once",
+                        dup.name, info.sha256
+                    ),
+                });
+            }
+            self.inputs
+                .series
+                .add_routes(date, index as u16, false, &staged.routes);
+            self.inputs.series.add_links(date, links);
+            self.sources.push(info);
+            Ok(&self.sources[index])
+        }
+    }
+
     /// Adds a list of ranges under guard rails (clouds, CDNs, anycast
     /// services): one IP or CIDR per line, `#` or `;` comments. Their
     /// listings count for the range alone, never for its route or its AS,

@@ -452,6 +452,8 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
                 }
                 crate::source::Format::Pfx2as => &mut series_sources[0],
                 crate::source::Format::AsRel => &mut series_sources[1],
+                // A RIB dump gives both: it names the routing evidence.
+                crate::source::Format::Mrt => &mut series_sources[0],
                 crate::source::Format::Protect => {
                     match &mut protect_source {
                         None => protect_source = Some((i, 0)),

@@ -24,6 +24,7 @@
 //! | `delegated` | `registry\|cc\|type\|start\|value\|date\|status\|opaque-id` | delegated-extended statistics of the five RIRs |
 //! | `as-rel` | `AS\|AS\|-1` (provider to customer) or `AS\|AS\|0` (peers), `#` comments; serial-2's fourth field accepted | CAIDA AS relationships (`YYYYMMDD.as-rel.txt`, `.as-rel2.txt`) |
 //! | `mmdb` | MaxMind DB (binary): country, ASN and Anonymous-IP flags (`is_hosting_provider`, `is_anonymous_vpn`, `is_public_proxy`, `is_residential_proxy`, `is_tor_exit_node`) | MaxMind GeoIP2/GeoLite2, DB-IP, ip-location-db |
+//! | `mrt` | MRT RIB dumps (`TABLE_DUMP_V2`): per prefix every origin seen, per path the AS before the origin as an upstream (cargo feature `mrt`, `bgpkit-parser`) | RouteViews, RIPE RIS |
 //! | `protect` | one IP or CIDR per line, `#`/`;` comments; never detected, only named | your list of cloud, CDN and anycast ranges (guard rails) |
 //!
 //! Gzip input (`.gz` dumps) is recognised from its magic bytes and
@@ -35,6 +36,8 @@ mod delegated;
 mod iplocation;
 mod lines;
 mod mmdb;
+#[cfg(feature = "mrt")]
+mod mrt;
 mod netset;
 mod pfx2as;
 mod rpsl;
@@ -102,6 +105,8 @@ pub enum Format {
     Protect,
     /// MaxMind DB files: country, ASN and Anonymous-IP flags.
     Mmdb,
+    /// MRT RIB dumps (RouteViews, RIPE RIS); read with the cargo feature `mrt`.
+    Mrt,
 }
 
 impl Format {
@@ -120,6 +125,7 @@ impl Format {
         "as-rel",
         "protect",
         "mmdb",
+        "mrt",
     ];
 
     /// The format's name.
@@ -142,6 +148,7 @@ impl Format {
             Format::AsRel => "as-rel",
             Format::Protect => "protect",
             Format::Mmdb => "mmdb",
+            Format::Mrt => "mrt",
         }
     }
 
@@ -162,6 +169,7 @@ impl Format {
             Format::AsRel => SourceKind::Relationships,
             Format::Protect => SourceKind::Protected,
             Format::Mmdb => SourceKind::Geo,
+            Format::Mrt => SourceKind::Routing,
         }
     }
 
@@ -386,6 +394,7 @@ impl FromStr for Format {
             "as-rel" | "asrel" | "as-rel2" | "caida-as-rel" => Format::AsRel,
             "protect" | "protected" => Format::Protect,
             "mmdb" | "maxmind" | "geoip2" => Format::Mmdb,
+            "mrt" | "rib" | "table-dump" => Format::Mrt,
             other => return Err(ParseFormatError(other.to_owned())),
         })
     }
@@ -835,6 +844,11 @@ impl<R: BufRead> Parser<R> {
                 n,
                 "an MMDB file is binary; add it with SnapshotBuilder::add_mmdb or --mmdb",
             )),
+            Format::Mrt => Err(Error::parse(
+                name,
+                n,
+                "an MRT dump is binary; add it with SnapshotBuilder::add_mrt or --mrt",
+            )),
             Format::Rpsl | Format::ArinWhois => Ok(None),
         }
     }
@@ -1168,6 +1182,17 @@ impl SourceInfo {
             .map(format_date)
             .unwrap_or_else(|| "unknown".to_owned())
     }
+}
+
+/// The routes, provider links and date of an MRT RIB dump (see `mrt`).
+#[cfg(feature = "mrt")]
+pub(crate) fn read_mrt(
+    name: &str,
+    reader: impl Read,
+    limits: Limits,
+) -> Result<(Vec<Record>, Vec<(u32, u32)>, Option<i64>), Error> {
+    let rib = mrt::read(name, reader, limits)?;
+    Ok((rib.routes, rib.links, rib.date))
 }
 
 /// The records of an MMDB file (see `mmdb`), and its build date.
