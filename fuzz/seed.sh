@@ -39,6 +39,7 @@ seed model_json "$root"/models/*.json
 seed update_config "$root"/src/update/default-sources.toml
 seed protect_list "$world"/*.netset "$world"/protected-ranges.txt
 seed parse_as_rel "$world"/*.as-rel.txt
+seed parse_as2org "$root"/testdata/routing/*.as-org2info.txt
 seed build_series "$world"/routeviews-rv2-*.pfx2as "$world"/*.as-rel.txt
 # MMDB seeds: the real databases scripts/fetch-real-data.sh puts in data/, when there.
 for f in "$root"/data/*.mmdb; do seed parse_mmdb "$f"; done

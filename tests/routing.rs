@@ -587,3 +587,72 @@ fn a_rib_dump_gives_routes_origins_and_upstreams() {
         assert!(e.to_string().starts_with("rib.bad"), "{e}");
     }
 }
+
+// ---- CAIDA AS2org ----
+
+#[test]
+fn as2org_names_ases_and_tells_holders_apart() {
+    let as2org = "\
+# name: AS Org (synthetic)
+# format:aut|changed|aut_name|org_id|opaque_id|source
+64509|20260101|EXAMPLE-BROKER|ORG-BR1-TEST|opq-1|RIPE
+64510|20260101|EXAMPLE-LESSEE|ORG-LS1-TEST|opq-2|RIPE
+# format:org_id|changed|name|country|source
+ORG-BR1-TEST|20260101|Example Address Broker|NL|RIPE
+ORG-LS1-TEST|20260101|Example Lessee Hosting|SC|RIPE
+";
+    let rpsl = "\
+inetnum:        198.18.0.0 - 198.18.3.255
+netname:        BROKER-NET
+country:        NL
+org:            ORG-BR1-TEST
+status:         ALLOCATED PA
+source:         RIPE
+";
+    let mut b = SnapshotBuilder::new().build_time(T);
+    b.add_reader(
+        "r.pfx2as",
+        None,
+        &b"198.18.0.0\t24\t64510\n198.18.1.0\t24\t64509\n"[..],
+    )
+    .unwrap();
+    let info = b
+        .add_reader("20260101.as-org2info.txt", None, as2org.as_bytes())
+        .unwrap()
+        .clone();
+    assert_eq!((info.format, info.records), (Format::As2org, 4));
+    b.add_reader("ripe.db", None, rpsl.as_bytes()).unwrap();
+    let d = detector(b);
+    let s = d.score(&"198.18.0.1".parse().unwrap());
+    assert_eq!(s.as_name, Some("EXAMPLE-LESSEE"));
+    assert_eq!(s.features.get(Feature::BgpLeased), 1.0);
+    let s = d.score(&"198.18.1.1".parse().unwrap());
+    assert_eq!(s.features.get(Feature::BgpLeased), 0.0);
+
+    let err = SnapshotBuilder::new()
+        .add_reader(
+            "x.as-org2info.txt",
+            Some(Format::As2org),
+            &b"# format:aut|changed|aut_name|org_id|opaque_id|source\n64509|2026|N|O|q|RIPE\n"[..],
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "x.as-org2info.txt:2: invalid date \"2026\"; expected YYYYMMDD"
+    );
+}
+
+#[test]
+fn the_as2org_fixture_is_read_whole_and_dated_by_its_name() {
+    let bytes = include_bytes!("../testdata/routing/20261101.as-org2info.txt");
+    let mut b = SnapshotBuilder::new().build_time(T);
+    let info = b
+        .add_reader("20261101.as-org2info.txt", None, &bytes[..])
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (info.format, info.records, info.skipped),
+        (Format::As2org, 8, 0)
+    );
+    assert_eq!(info.date_text(), "2026-11-01T00:00:00Z");
+}

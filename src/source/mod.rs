@@ -25,12 +25,14 @@
 //! | `as-rel` | `AS\|AS\|-1` (provider to customer) or `AS\|AS\|0` (peers), `#` comments; serial-2's fourth field accepted | CAIDA AS relationships (`YYYYMMDD.as-rel.txt`, `.as-rel2.txt`) |
 //! | `mmdb` | MaxMind DB (binary): country, ASN and Anonymous-IP flags (`is_hosting_provider`, `is_anonymous_vpn`, `is_public_proxy`, `is_residential_proxy`, `is_tor_exit_node`) | MaxMind GeoIP2/GeoLite2, DB-IP, ip-location-db |
 //! | `mrt` | MRT RIB dumps (`TABLE_DUMP_V2`): per prefix every origin seen, per path the AS before the origin as an upstream (cargo feature `mrt`, `bgpkit-parser`) | RouteViews, RIPE RIS |
+//! | `as2org` | `# format:` sections `aut\|changed\|aut_name\|org_id\|opaque_id\|source` and `org_id\|changed\|name\|country\|source` | CAIDA AS Organizations (`YYYYMMDD.as-org2info.txt`) |
 //! | `protect` | one IP or CIDR per line, `#`/`;` comments; never detected, only named | your list of cloud, CDN and anycast ranges (guard rails) |
 //!
 //! Gzip input (`.gz` dumps) is recognised from its magic bytes and
 //! decompressed on the fly, bounded by [`Limits::max_decompressed`].
 
 mod arin;
+mod as2org;
 mod asrel;
 mod delegated;
 mod iplocation;
@@ -107,6 +109,8 @@ pub enum Format {
     Mmdb,
     /// MRT RIB dumps (RouteViews, RIPE RIS); read with the cargo feature `mrt`.
     Mrt,
+    /// CAIDA AS Organizations: AS names and holders, organisation names and countries.
+    As2org,
 }
 
 impl Format {
@@ -126,6 +130,7 @@ impl Format {
         "protect",
         "mmdb",
         "mrt",
+        "as2org",
     ];
 
     /// The format's name.
@@ -149,6 +154,7 @@ impl Format {
             Format::Protect => "protect",
             Format::Mmdb => "mmdb",
             Format::Mrt => "mrt",
+            Format::As2org => "as2org",
         }
     }
 
@@ -170,6 +176,7 @@ impl Format {
             Format::Protect => SourceKind::Protected,
             Format::Mmdb => SourceKind::Geo,
             Format::Mrt => SourceKind::Routing,
+            Format::As2org => SourceKind::Whois,
         }
     }
 
@@ -230,6 +237,10 @@ impl Format {
                 return Ok(f);
             }
             if line.starts_with('#') {
+                let c = line.trim_start_matches('#').trim();
+                if c.starts_with("format:aut|") || c.starts_with("format:org_id|") {
+                    return Ok(Format::As2org);
+                }
                 seen_hash = true;
                 continue;
             }
@@ -395,6 +406,7 @@ impl FromStr for Format {
             "protect" | "protected" => Format::Protect,
             "mmdb" | "maxmind" | "geoip2" => Format::Mmdb,
             "mrt" | "rib" | "table-dump" => Format::Mrt,
+            "as2org" | "as-org2info" | "caida-as2org" => Format::As2org,
             other => return Err(ParseFormatError(other.to_owned())),
         })
     }
@@ -766,6 +778,8 @@ pub(crate) struct State {
     pub(crate) date: Option<i64>,
     /// The number of records the source says it has.
     pub(crate) declared_records: Option<u64>,
+    /// The section of a CAIDA AS2org file being read.
+    pub(crate) section: u8,
 }
 
 /// A streaming parser of one source: an iterator of records.
@@ -837,6 +851,7 @@ impl<R: BufRead> Parser<R> {
             Format::Netset => netset::parse(name, n, line, &mut self.state),
             Format::Delegated => delegated::parse(name, n, line, &mut self.state),
             Format::AsRel => asrel::parse(name, n, line),
+            Format::As2org => as2org::parse(name, n, line, &mut self.state),
             Format::Protect => netset::parse_protected(name, n, line),
             // Binary: read whole by `SnapshotBuilder::add_mmdb`, never by lines.
             Format::Mmdb => Err(Error::parse(
