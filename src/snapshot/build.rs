@@ -300,7 +300,8 @@ impl SnapshotBuilder {
                 });
             }
             let opened = source::open(name, reader, Some(Format::Mrt), self.limits)?;
-            let (records, links, rib_date) = source::read_mrt(name, opened.reader, self.limits)?;
+            let rib = source::read_mrt(name, opened.reader, self.limits)?;
+            let (records, links, rib_date) = (rib.routes, rib.links, rib.date);
             let Some(date) = rib_date.or_else(|| source::date_from_name(name)).or(date) else {
                 return Err(Error::Build {
                     message: format!("{name}: an MRT dump without a date needs one given (--date)"),

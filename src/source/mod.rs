@@ -1201,13 +1201,8 @@ impl SourceInfo {
 
 /// The routes, provider links and date of an MRT RIB dump (see `mrt`).
 #[cfg(feature = "mrt")]
-pub(crate) fn read_mrt(
-    name: &str,
-    reader: impl Read,
-    limits: Limits,
-) -> Result<(Vec<Record>, Vec<(u32, u32)>, Option<i64>), Error> {
-    let rib = mrt::read(name, reader, limits)?;
-    Ok((rib.routes, rib.links, rib.date))
+pub(crate) fn read_mrt(name: &str, reader: impl Read, limits: Limits) -> Result<mrt::Rib, Error> {
+    mrt::read(name, reader, limits)
 }
 
 /// The records of an MMDB file (see `mmdb`), and its build date.
