@@ -42,7 +42,7 @@ seed parse_as_rel "$world"/*.as-rel.txt
 seed parse_as2org "$root"/testdata/routing/*.as-org2info.txt
 seed build_series "$world"/routeviews-rv2-*.pfx2as "$world"/*.as-rel.txt
 # MMDB seeds: the real databases scripts/fetch-real-data.sh puts in data/, when there.
-for f in "$root"/data/*.mmdb; do seed parse_mmdb "$f"; done
+for f in "$root"/data/*.mmdb "$root"/data/maxmind-test/*.mmdb; do seed parse_mmdb "$f"; done
 seed live_dns_answers "$world"/queries.txt
 
 sources=(

@@ -656,3 +656,52 @@ fn the_as2org_fixture_is_read_whole_and_dated_by_its_name() {
     );
     assert_eq!(info.date_text(), "2026-11-01T00:00:00Z");
 }
+
+// ---- MaxMind's official test databases (fetched by scripts/fetch-real-data.sh) ----
+
+/// Reads MaxMind's own test databases when `scripts/fetch-real-data.sh`
+/// has put them in `data/maxmind-test/` (skips otherwise): the real
+/// Anonymous-IP, Country and ASN schemas, and the broken ones refused.
+#[test]
+fn maxmind_official_test_databases_when_fetched() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/maxmind-test");
+    let anon = dir.join("GeoIP2-Anonymous-IP-Test.mmdb");
+    if !anon.exists() {
+        eprintln!("skipped: run scripts/fetch-real-data.sh to fetch MaxMind's test databases");
+        return;
+    }
+    let mut b = SnapshotBuilder::new().build_time(T);
+    // Flags count on known (routed) space: route everything.
+    b.add_reader(
+        "all.pfx2as",
+        None,
+        &b"0.0.0.0\t0\t64496\n::\t0\t64496\n"[..],
+    )
+    .unwrap();
+    let info = b.add_path(&anon, None).unwrap().clone();
+    assert_eq!(info.format, Format::Mmdb);
+    assert!(info.records > 0);
+    for name in ["GeoIP2-Country-Test.mmdb", "GeoLite2-ASN-Test.mmdb"] {
+        let info = b.add_path(dir.join(name), None).unwrap().clone();
+        assert!(info.records > 0, "{name}");
+    }
+    let snapshot = b.build().unwrap();
+    // Some cells carry the Anonymous-IP flags: scoring every interval
+    // finds hosting and anonymiser space.
+    let d = Detector::new(snapshot, Model::default_model());
+    let (mut hosting, mut anonymiser) = (0, 0);
+    for r in d.snapshot().intervals_v4() {
+        let s = d.score_ip(std::net::IpAddr::V4(*r.start()));
+        hosting += usize::from(s.features.get(Feature::GeoHosting) > 0.0);
+        anonymiser += usize::from(s.features.get(Feature::GeoAnonymiser) > 0.0);
+    }
+    assert!(hosting > 0 && anonymiser > 0, "{hosting} {anonymiser}");
+    // A database with a broken search tree is refused with its name.
+    let broken = dir.join("MaxMind-DB-test-broken-search-tree-24.mmdb");
+    if broken.exists() {
+        let mut b = SnapshotBuilder::new();
+        if let Err(e) = b.add_path(&broken, None) {
+            assert!(e.to_string().contains("broken-search-tree"), "{e}");
+        }
+    }
+}
