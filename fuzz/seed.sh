@@ -45,7 +45,12 @@ seed batch_lines "$world"/queries.txt
 seed model_json "$root"/models/*.json
 seed labels_file "$root"/testdata/labels/*.csv
 seed update_config "$root"/src/update/default-sources.toml
-seed protect_list "$world"/*.netset
+seed protect_list "$world"/*.netset "$world"/protected-ranges.txt
+seed parse_as_rel "$world"/*.as-rel.txt
+seed parse_as2org "$root"/testdata/routing/*.as-org2info.txt
+seed build_series "$world"/routeviews-rv2-*.pfx2as "$world"/*.as-rel.txt
+# MMDB seeds: the real databases scripts/fetch-real-data.sh puts in data/, when there.
+for f in "$root"/data/*.mmdb "$root"/data/maxmind-test/*.mmdb; do seed parse_mmdb "$f"; done
 seed live_dns_answers "$world"/queries.txt
 
 sources=(
@@ -82,7 +87,7 @@ combine() { # combine OUTPUT FILE...
     done
 }
 combine "$corpus/build_snapshot/world-small.txt" \
-    "$world"/routeviews-rv2-*.pfx2as "$world"/routeviews-rv6-*.pfx2as \
+    "$world"/routeviews-rv2-20261101-1200.pfx2as "$world"/routeviews-rv6-20261101-1200.pfx2as \
     "$world"/country-ipv4-*.csv "$world"/country-ipv6-*.csv \
     "$world"/drop_v4.json "$world"/drop.txt "$world"/asndrop.json "$world"/firehol_abusers_v6.netset
 combine "$corpus/build_snapshot/asn-csv-and-drop.txt" \
@@ -95,7 +100,8 @@ combine "$corpus/build_snapshot/whole-ipv6-space.txt" \
     "$hostile"/whole-ipv6-space-split.netset
 
 # A default-world snapshot, built by the command-line tool in the same
-# source order as the embedded world (routing, geo, abuse).
+# source order as the embedded world (routing, geo, abuse, registry, AS
+# relationships, earlier prefix2as snapshots, guard rails).
 snapshot="$corpus/open_snapshot/world.bph"
 mkdir -p "$corpus/open_snapshot"
 (
@@ -115,6 +121,12 @@ mkdir -p "$corpus/open_snapshot"
         --abuse "$world"/abuseipdb-blacklist-20261112.json \
         --abuse "$world"/abuseipdb-check-block-20261112.json \
         --abuse "$world"/abuse-generic-20261112.csv \
+        --as-rel "$world"/20260801.as-rel.txt --as-rel "$world"/20260901.as-rel.txt \
+        --as-rel "$world"/20261001.as-rel.txt --as-rel "$world"/20261101.as-rel.txt \
+        --pfx2as "$world"/routeviews-rv2-20260801-1200.pfx2as --pfx2as "$world"/routeviews-rv6-20260801-1200.pfx2as \
+        --pfx2as "$world"/routeviews-rv2-20260901-1200.pfx2as --pfx2as "$world"/routeviews-rv6-20260901-1200.pfx2as \
+        --pfx2as "$world"/routeviews-rv2-20261001-1200.pfx2as --pfx2as "$world"/routeviews-rv6-20261001-1200.pfx2as \
+        --protect "$world"/protected-ranges.txt \
         --build-time 1794470400 --quiet --output "$snapshot"
     # A second one with a single IPv4 interval and the whole IPv6 space routed.
     cargo run --quiet --release --bin bphscore -- build \

@@ -7,7 +7,8 @@
 # known errors: fit for scale and demos, not as ground truth. Cite the
 # licence wherever results built on it are shown.
 #
-# Usage: scripts/fetch-real-data.sh          (needs npm and cargo)
+# Usage: scripts/fetch-real-data.sh          (needs npm and cargo; pip for
+#                                             MaxMind's test databases)
 # Then:  cargo bench --bench score -- real   (times score_ip on data/real.bph)
 set -euo pipefail
 
@@ -38,6 +39,21 @@ if [[ ! -s geo-whois-asn-country.mmdb ]]; then
     tar -xzf "$work/$tarball" -C "$work" package/geo-whois-asn-country.mmdb
     mv "$work/package/geo-whois-asn-country.mmdb" "$data/"
     (cd "$work" && sha256sum "$tarball") >"$data/mmdb-package.sha256"
+fi
+# MaxMind's official MMDB test databases (real schema: Country, ASN,
+# Anonymous-IP, ...), from the maxminddb Python package's source
+# distribution (MIT / Apache-2.0): tests/routing.rs reads them when present.
+MAXMIND_SDIST="maxminddb==3.2.0"
+if [[ ! -s maxmind-test/GeoIP2-Anonymous-IP-Test.mmdb ]] && command -v pip >/dev/null; then
+    work="$(mktemp -d "$data/.fetch-XXXXXX")"
+    trap 'rm -rf "$work"' EXIT
+    echo "fetching $MAXMIND_SDIST (sdist, test databases)" >&2
+    pip download --quiet --no-deps --no-binary :all: "$MAXMIND_SDIST" -d "$work"
+    tarball="$(cd "$work" && ls maxminddb-*.tar.gz | head -n 1)"
+    tar -xzf "$work/$tarball" -C "$work"
+    mkdir -p maxmind-test
+    cp "$work"/maxminddb-*/tests/data/test-data/*.mmdb maxmind-test/
+    (cd "$work" && sha256sum "$tarball") >"$data/maxmind-test.sha256"
 fi
 wc -l asn-ipv4.csv asn-ipv6.csv >&2
 ls -l geo-whois-asn-country.mmdb >&2

@@ -10,13 +10,15 @@
 //! Data flows one way, and the modules follow it:
 //!
 //! 1. [`source`]: streaming parsers of the published formats (ip-location-db
-//!    and CAIDA routing data, Spamhaus DROP and ASN-DROP, FireHOL lists,
-//!    registry data, abuse.ch and AbuseIPDB feeds, passive DNS in the
-//!    Common Output Format);
+//!    and CAIDA routing data: prefix2as, AS relationships, AS2org; MMDB
+//!    geolocation; Spamhaus DROP and ASN-DROP, FireHOL lists; registry
+//!    dumps; abuse.ch and AbuseIPDB feeds; passive DNS in the Common Output
+//!    Format; MRT RIB dumps with the feature `mrt`);
 //! 2. [`features`]: the signals derived from them (announced space, abuse
 //!    density normalised by announced space, DROP membership, registry
 //!    signals, time-decayed abuse compared with peers of similar size,
-//!    passive-DNS churn and fast flux);
+//!    passive-DNS churn and fast flux, routing dynamics over dated series,
+//!    geolocation, guard rails for clouds, CDNs and anycast ranges);
 //! 3. [`snapshot`]: the compiled, versioned, checksummed knowledge file,
 //!    opened by memory map, with longest-prefix match over IPv4 and IPv6;
 //! 4. [`score`]: the model and the [`Detector`] that scores subjects;
@@ -60,6 +62,14 @@
 //! println!("{} {:.3}", score.class, score.probability);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! ## Cargo features
+//!
+//! - `dns`: live DNS evidence (`live::LiveDns`, `bphscore live`), through
+//!   `hickory-resolver`.
+//! - `mrt`: MRT RIB dumps as dated routing snapshots
+//!   ([`SnapshotBuilder::add_mrt`], `bphscore build --mrt`), through
+//!   `bgpkit-parser` without its default features.
 //!
 //! ## Thread safety
 //!

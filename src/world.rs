@@ -12,14 +12,21 @@
 //! fast-flux botnet and a phishing cluster on AS64502 and stale listings on
 //! 203.0.113.0/24, a block that changed hands. RPSL, ARIN and
 //! delegated-stats files register the blocks: the bad customer block is
-//! sub-allocated to a young reseller without an abuse contact. The files live in
+//! sub-allocated to a young reseller without an abuse contact. A dated
+//! series of prefix2as snapshots and AS-relationship files ([`HISTORY`] and
+//! the `*.as-rel.txt` files of [`FILES`]) gives AS64502 a history of
+//! fragmented, churning space and monthly upstream changes, and the cloud's
+//! anycast range 240.1.2.0/24 is under guard rails ([`PROTECTED`]). The files live in
 //! `testdata/world/` with a README giving each file's SHA-256; they are
 //! compiled into the library, so `bphscore score` works with no files and
 //! no network.
 //!
 //! ```
 //! let snapshot = bphscore::world::snapshot()?;
-//! assert_eq!(snapshot.sources().len(), bphscore::world::FILES.len());
+//! let files = bphscore::world::FILES.len()
+//!     + bphscore::world::HISTORY.len()
+//!     + bphscore::world::PROTECTED.len();
+//! assert_eq!(snapshot.sources().len(), files);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -64,7 +71,27 @@ pub const FILES: &[(&str, &[u8])] = &[
     world_file!("abuseipdb-blacklist-20261112.json"),
     world_file!("abuseipdb-check-block-20261112.json"),
     world_file!("abuse-generic-20261112.csv"),
+    world_file!("20260801.as-rel.txt"),
+    world_file!("20260901.as-rel.txt"),
+    world_file!("20261001.as-rel.txt"),
+    world_file!("20261101.as-rel.txt"),
 ];
+
+/// The earlier snapshots of the dated prefix2as series (the current one is
+/// in [`FILES`]), added with [`SnapshotBuilder::add_dated`]: they give each
+/// AS's routing behaviour, not its current routes.
+pub const HISTORY: &[(&str, &[u8])] = &[
+    world_file!("routeviews-rv2-20260801-1200.pfx2as"),
+    world_file!("routeviews-rv6-20260801-1200.pfx2as"),
+    world_file!("routeviews-rv2-20260901-1200.pfx2as"),
+    world_file!("routeviews-rv6-20260901-1200.pfx2as"),
+    world_file!("routeviews-rv2-20261001-1200.pfx2as"),
+    world_file!("routeviews-rv6-20261001-1200.pfx2as"),
+];
+
+/// The guard-rail lists (cloud, CDN and anycast ranges), added with
+/// [`SnapshotBuilder::add_protected`].
+pub const PROTECTED: &[(&str, &[u8])] = &[world_file!("protected-ranges.txt")];
 
 /// The default world's queries (`testdata/world/queries.txt`): IPs,
 /// prefixes and ASNs of every network, and two bad lines.
@@ -75,6 +102,12 @@ pub fn snapshot() -> Result<Snapshot<Vec<u8>>> {
     let mut builder = SnapshotBuilder::new().build_time(BUILD_TIME);
     for (name, bytes) in FILES {
         builder.add_reader(name, None, *bytes)?;
+    }
+    for (name, bytes) in HISTORY {
+        builder.add_dated(name, None, *bytes, None)?;
+    }
+    for (name, bytes) in PROTECTED {
+        builder.add_protected(name, *bytes)?;
     }
     builder.build()
 }

@@ -86,6 +86,8 @@ fn build_world(dir: &Path) -> PathBuf {
     for (name, _) in bphscore::world::FILES {
         let flag = if name.starts_with("asn-ipv") || name.contains("pfx2as") {
             "--routing"
+        } else if name.contains("as-rel") {
+            "--as-rel"
         } else if name.starts_with("country") {
             "--geo"
         } else if name.starts_with("ripe")
@@ -99,6 +101,12 @@ fn build_world(dir: &Path) -> PathBuf {
             "--abuse"
         };
         cmd.arg(flag).arg(world(name));
+    }
+    for (name, _) in bphscore::world::HISTORY {
+        cmd.arg("--pfx2as").arg(world(name));
+    }
+    for (name, _) in bphscore::world::PROTECTED {
+        cmd.arg("--protect").arg(world(name));
     }
     let out = run(cmd.arg("-o").arg(&out_path));
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -136,6 +144,8 @@ fn build_then_score_and_inspect() {
     assert_eq!(
         v["sources"].as_array().unwrap().len(),
         bphscore::world::FILES.len()
+            + bphscore::world::HISTORY.len()
+            + bphscore::world::PROTECTED.len()
     );
     assert_eq!(v["format_version"], 3);
     assert_eq!(v["counts"]["whois_blocks"].as_u64().unwrap(), 10);

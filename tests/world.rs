@@ -250,7 +250,11 @@ fn builds_are_reproducible() {
 fn world_files_match_their_readme_hashes() {
     use sha2::{Digest, Sha256};
     let readme = include_str!("../testdata/world/README.md");
-    for (name, bytes) in bphscore::world::FILES {
+    let all = bphscore::world::FILES
+        .iter()
+        .chain(bphscore::world::HISTORY)
+        .chain(bphscore::world::PROTECTED);
+    for (name, bytes) in all {
         let hex: String = Sha256::digest(bytes)
             .iter()
             .map(|b| format!("{b:02x}"))

@@ -21,7 +21,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Compile sources into a snapshot file (written atomically).
-    Build(BuildArgs),
+    Build(Box<BuildArgs>),
     /// Score IPs, prefixes and ASNs, one per input line; one output row per line.
     Score(ScoreArgs),
     /// Print a snapshot's header, sources and counts.
@@ -126,6 +126,29 @@ struct BuildArgs {
     /// Registry source: RPSL dump, ARIN bulk WHOIS, delegated-extended stats (repeatable).
     #[arg(long, value_name = "[FORMAT:]FILE")]
     whois: Vec<SourceSpec>,
+    /// MMDB file: MaxMind GeoIP2/GeoLite2 Country, ASN or Anonymous-IP, DB-IP,
+    /// ip-location-db (repeatable; memory-mapped).
+    #[arg(long, value_name = "FILE")]
+    mmdb: Vec<PathBuf>,
+    /// A dated CAIDA prefix2as snapshot (repeatable): the latest date is the
+    /// current routing, earlier ones give each AS's behaviour.
+    #[arg(long, value_name = "FILE")]
+    pfx2as: Vec<PathBuf>,
+    /// An MRT RIB dump (RouteViews, RIPE RIS; plain or gzip'd) as a dated
+    /// routing snapshot with its upstream links (repeatable; feature `mrt`).
+    #[arg(long, value_name = "FILE")]
+    mrt: Vec<PathBuf>,
+    /// A dated CAIDA AS-relationship file, `YYYYMMDD.as-rel.txt` (repeatable).
+    #[arg(long = "as-rel", value_name = "FILE")]
+    as_rel: Vec<PathBuf>,
+    /// Date of the --pfx2as and --as-rel files whose name carries none (YYYY-MM-DD or YYYYMMDD).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    date: Option<i64>,
+    /// Cloud, CDN and anycast ranges under guard rails: one IP or CIDR per
+    /// line (repeatable). Their listings never count for their AS, and their
+    /// verdict is at most abused-legitimate.
+    #[arg(long, value_name = "FILE")]
+    protect: Vec<PathBuf>,
     /// The snapshot file to write.
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
@@ -283,7 +306,7 @@ struct LiveArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Build(args) => build(args),
+        Command::Build(args) => build(*args),
         Command::Score(args) => score(args),
         Command::Inspect(args) => inspect(args),
         Command::Export(args) => export(args),
@@ -358,10 +381,16 @@ fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
         ("--whois", &args.whois, &[SourceKind::Whois]),
         ("--pdns", &args.pdns, &[SourceKind::PassiveDns]),
     ];
-    if groups.iter().all(|g| g.1.is_empty()) {
+    if groups.iter().all(|g| g.1.is_empty())
+        && args.pfx2as.is_empty()
+        && args.as_rel.is_empty()
+        && args.mmdb.is_empty()
+        && args.mrt.is_empty()
+    {
         return Err(Error::Build {
-            message: "no sources given; use --routing, --geo, --abuse, --whois and --pdns"
-                .to_owned(),
+            message:
+                "no sources given; use --routing, --pfx2as, --as-rel, --mrt, --geo, --mmdb, --abuse, --whois and --pdns"
+                    .to_owned(),
         });
     }
     let mut skipped = 0u64;
@@ -382,6 +411,52 @@ fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
             if !args.quiet {
                 report(&info);
             }
+        }
+    }
+    // MMDB files, the dated series and the guard rails come after the other sources.
+    for path in &args.mmdb {
+        let info = builder
+            .add_path(path, Some(bphscore::source::Format::Mmdb))?
+            .clone();
+        if !args.quiet {
+            report(&info);
+        }
+    }
+    let series = [
+        ("--as-rel", &args.as_rel, bphscore::source::Format::AsRel),
+        ("--pfx2as", &args.pfx2as, bphscore::source::Format::Pfx2as),
+    ];
+    for (flag, paths, format) in series {
+        for path in paths {
+            let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+            let info = builder
+                .add_dated(&file_name(path), Some(format), file, args.date)
+                .map_err(|e| match e {
+                    Error::Build { message } => Error::Build {
+                        message: format!("{message} ({flag})"),
+                    },
+                    other => other,
+                })?
+                .clone();
+            skipped += info.skipped;
+            if !args.quiet {
+                report(&info);
+            }
+        }
+    }
+    for path in &args.mrt {
+        let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+        let info = builder.add_mrt(&file_name(path), file, args.date)?.clone();
+        if !args.quiet {
+            report(&info);
+        }
+    }
+    for path in &args.protect {
+        let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+        let info = builder.add_protected(&file_name(path), file)?.clone();
+        skipped += info.skipped;
+        if !args.quiet {
+            report(&info);
         }
     }
     if skipped > 0 {
@@ -429,6 +504,23 @@ fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// `YYYY-MM-DD` or `YYYYMMDD`, as unix seconds at midnight UTC.
+fn parse_date(s: &str) -> Result<i64, String> {
+    ["%Y-%m-%d", "%Y%m%d"]
+        .iter()
+        .find_map(|f| chrono::NaiveDate::parse_from_str(s, f).ok())
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp())
+        .ok_or_else(|| format!("not a date (YYYY-MM-DD or YYYYMMDD): {s:?}"))
 }
 
 fn add_with_progress(

@@ -30,6 +30,12 @@
 //! (for example your own networks, resolvers or CDN ranges) are never
 //! exported at all.
 //!
+//! Ranges built into the snapshot under guard rails (clouds, CDNs and
+//! anycast services, `bphscore build --protect`) are exported no wider than
+//! their listed addresses: an interval inside one is kept only when it is
+//! itself listed, and it is never merged with its neighbours, so the export
+//! is limited to the smallest listed prefixes.
+//!
 //! Formats that carry a label per entry (Suricata's category and score,
 //! Zeek's description) only merge neighbours that share that label, so
 //! they may hold a few more blocks than the plain formats.
@@ -63,6 +69,7 @@ use rayon::prelude::*;
 pub use cidr::cidr_cover;
 
 use crate::error::{Error, Result};
+use crate::features::Feature;
 use crate::score::{Class, Detector};
 use crate::snapshot;
 
@@ -209,6 +216,8 @@ struct Run {
     end: u128,
     class: Class,
     probability: f64,
+    /// Inside a range under guard rails: exported on its own, never merged.
+    guarded: bool,
 }
 
 /// The export formats.
@@ -358,13 +367,18 @@ impl Export {
                         IpAddr::V4((start as u32).into())
                     };
                     let score = detector.score_ip(ip);
-                    selection
-                        .accepts(score.class, score.probability)
+                    let f = |x: Feature| score.features.get(x);
+                    let guarded = f(Feature::GuardProtected) >= 1.0;
+                    // Guard rails: in a cloud's, CDN's or anycast range only
+                    // the listed addresses themselves may be exported.
+                    let listed = f(Feature::IpListed) > 0.0 || f(Feature::PrefixInDrop) > 0.0;
+                    (selection.accepts(score.class, score.probability) && (listed || !guarded))
                         .then_some(Run {
                             start,
                             end,
                             class: score.class,
                             probability: score.probability,
+                            guarded,
                         })
                 })
                 .collect();
@@ -653,7 +667,13 @@ fn for_each_block<K: PartialEq>(
         let start = runs[i].start;
         let mut end = runs[i].end;
         let mut j = i + 1;
-        while j < runs.len() && end != u128::MAX && runs[j].start == end + 1 && key(&runs[j]) == k {
+        while j < runs.len()
+            && end != u128::MAX
+            && runs[j].start == end + 1
+            && key(&runs[j]) == k
+            && !runs[i].guarded
+            && !runs[j].guarded
+        {
             end = runs[j].end;
             if runs[j].probability > best.probability {
                 best = runs[j];
@@ -710,7 +730,20 @@ mod tests {
             end,
             class: Class::Bulletproof,
             probability: 1.0,
+            guarded: false,
         }
+    }
+
+    #[test]
+    fn guarded_runs_are_never_merged() {
+        let mut runs = [run(0, 127), run(128, 255), run(256, 511)];
+        let mut blocks = Vec::new();
+        for_each_block(&runs, false, |_| (), |n, l, _| blocks.push((n, l)));
+        assert_eq!(blocks, vec![(0, 23)]);
+        runs[1].guarded = true;
+        blocks.clear();
+        for_each_block(&runs, false, |_| (), |n, l, _| blocks.push((n, l)));
+        assert_eq!(blocks, vec![(0, 25), (128, 25), (256, 24)]);
     }
 
     #[test]

@@ -13,6 +13,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
+use super::routing::{AsRouting, Series};
 use super::timed::{self, TimePolicy, TimedInputs, TimedTables};
 use super::whois::{self, WhoisInputs, WhoisTables};
 
@@ -34,6 +35,14 @@ pub(crate) const AS_DROP: u16 = 1;
 pub(crate) const AS_LINKED_LISTED: u16 = 2;
 /// No registration block.
 pub(crate) const NO_BLOCK: u32 = u32::MAX;
+/// Cell flag: the addresses are inside a range under guard rails (a cloud,
+/// CDN or anycast service): their listings never count for the whole AS or
+/// the covering route, and their verdict is at most `abused-legitimate`.
+pub(crate) const CELL_PROTECTED: u8 = 1;
+/// Every cell flag.
+pub(crate) const CELL_FLAGS: u8 = CELL_PROTECTED;
+/// Every MMDB flag bit (`GeoFlags::ALL`).
+pub(crate) const GEO_FLAGS: u8 = crate::source::GeoFlags::ALL;
 
 /// IPv6 space is counted in /48 blocks (the usual end-site assignment) so
 /// that densities compare with IPv4 address counts.
@@ -47,6 +56,12 @@ pub(crate) struct Cell {
     pub(crate) sources: u64,
     /// The most specific registration block covering these addresses.
     pub(crate) block: u32,
+    /// `CELL_*` flags.
+    pub(crate) flags: u8,
+    /// The geolocated country (MMDB), or `NO_COUNTRY`.
+    pub(crate) located: [u8; 2],
+    /// MaxMind Anonymous-IP flags (`GeoFlags` bits).
+    pub(crate) geo_flags: u8,
 }
 
 impl Cell {
@@ -55,6 +70,9 @@ impl Cell {
         country: NO_COUNTRY,
         sources: 0,
         block: NO_BLOCK,
+        flags: 0,
+        located: NO_COUNTRY,
+        geo_flags: 0,
     };
 }
 
@@ -112,6 +130,16 @@ pub(crate) struct Inputs {
     pub(crate) as_of: Option<i64>,
     /// How time-aware evidence decays and expires.
     pub(crate) policy: TimePolicy,
+    /// Dated prefix2as and AS-relationship snapshots.
+    pub(crate) series: Series,
+    /// Ranges under guard rails: (v6, start, end).
+    pub(crate) protected: Vec<(bool, u128, u128)>,
+    /// Geolocated ranges (MMDB): (v6, start, end, country).
+    pub(crate) located: Vec<(bool, u128, u128, [u8; 2])>,
+    /// Ranges with MMDB flags: (v6, start, end, `GeoFlags` bits).
+    pub(crate) geo_flags: Vec<(bool, u128, u128, u8)>,
+    /// Provider links of one AS-relationship source being read: (customer, provider).
+    pub(crate) links: Vec<(u32, u32)>,
 }
 
 /// (asn, name, country, abuse source bit)
@@ -125,6 +153,7 @@ pub(crate) struct RouteIn {
     pub(crate) asn: u32,
     pub(crate) name: Option<String>,
     pub(crate) multi_origin: bool,
+    pub(crate) other_origins: Vec<u32>,
     pub(crate) source: u16,
 }
 
@@ -138,6 +167,10 @@ pub(crate) struct Tables {
     pub(crate) ases: Vec<AsEntry>,
     pub(crate) whois: WhoisTables,
     pub(crate) timed: TimedTables,
+    /// Routing behaviour, one per AS (same order as `ases`).
+    pub(crate) as_routing: Vec<AsRouting>,
+    /// Distinct geolocated countries of each AS's announced space.
+    pub(crate) as_countries: Vec<u32>,
 }
 
 impl Default for AsEntry {
@@ -179,17 +212,41 @@ impl Cells {
 
 /// Builds the partition of one family. Returns (start, cell) pairs, the
 /// first starting at 0, consecutive pairs always with different cells.
-fn sweep(
+/// The inputs of one address family, as the sweep reads them.
+struct FamilyInputs<'a> {
     max: u128,
-    routes: &[(u128, u128, u32)],
-    geo: &[(u128, u128, [u8; 2])],
-    listings: &[(u128, u128, u8)],
-    blocks: &[whois::Block],
+    routes: &'a [(u128, u128, u32)],
+    geo: &'a [(u128, u128, [u8; 2])],
+    listings: &'a [(u128, u128, u8)],
+    blocks: &'a [whois::Block],
     block_base: u32,
-    cells: &mut Cells,
-) -> Vec<(u128, u32)> {
-    let mut bounds: Vec<u128> =
-        Vec::with_capacity(2 * (routes.len() + geo.len() + listings.len() + blocks.len()) + 1);
+    protected: &'a [(u128, u128)],
+    located: &'a [(u128, u128, [u8; 2])],
+    geo_flags: &'a [(u128, u128, u8)],
+}
+
+fn sweep(fam: &FamilyInputs<'_>, cells: &mut Cells) -> Vec<(u128, u32)> {
+    let FamilyInputs {
+        max,
+        routes,
+        geo,
+        listings,
+        blocks,
+        block_base,
+        protected,
+        located,
+        geo_flags,
+    } = *fam;
+    let mut bounds: Vec<u128> = Vec::with_capacity(
+        2 * (routes.len()
+            + geo.len()
+            + listings.len()
+            + blocks.len()
+            + protected.len()
+            + located.len()
+            + geo_flags.len())
+            + 1,
+    );
     bounds.push(0);
     let mut push_range = |s: u128, e: u128| {
         bounds.push(s);
@@ -201,6 +258,9 @@ fn sweep(
     geo.iter().for_each(|g| push_range(g.0, g.1));
     listings.iter().for_each(|l| push_range(l.0, l.1));
     blocks.iter().for_each(|b| push_range(b.start, b.end));
+    protected.iter().for_each(|p| push_range(p.0, p.1));
+    located.iter().for_each(|g| push_range(g.0, g.1));
+    geo_flags.iter().for_each(|g| push_range(g.0, g.1));
     bounds.sort_unstable();
     bounds.dedup();
 
@@ -216,6 +276,31 @@ fn sweep(
         .map(|l| (l.1 + 1, l.2))
         .collect();
     list_ends.sort_unstable();
+    let mut guard_starts: Vec<u128> = protected.iter().map(|p| p.0).collect();
+    guard_starts.sort_unstable();
+    let mut guard_ends: Vec<u128> = protected
+        .iter()
+        .filter(|p| p.1 < max)
+        .map(|p| p.1 + 1)
+        .collect();
+    guard_ends.sort_unstable();
+    let (mut gs, mut ge, mut guards) = (0usize, 0usize, 0u32);
+    // Geolocation (MMDB): the most specific located range gives the country;
+    // flags are counted per bit like listings.
+    let mut loc_order: Vec<usize> = (0..located.len()).collect();
+    loc_order.sort_unstable_by_key(|&i| located[i].0);
+    let mut loc_heap: BinaryHeap<Reverse<(u128, usize, u128)>> = BinaryHeap::new();
+    let mut li = 0usize;
+    let mut flag_starts: Vec<(u128, u8)> = geo_flags.iter().map(|g| (g.0, g.2)).collect();
+    flag_starts.sort_unstable();
+    let mut flag_ends: Vec<(u128, u8)> = geo_flags
+        .iter()
+        .filter(|g| g.1 < max)
+        .map(|g| (g.1 + 1, g.2))
+        .collect();
+    flag_ends.sort_unstable();
+    let (mut fs, mut fe) = (0usize, 0usize);
+    let mut flag_counts = [0u32; 8];
 
     // Blocks come sorted by start (compiled by `whois::compile`).
     let mut block_heap: BinaryHeap<Reverse<(u128, u32, u128)>> = BinaryHeap::new();
@@ -272,6 +357,42 @@ fn sweep(
             }
             ei += 1;
         }
+        while li < loc_order.len() && located[loc_order[li]].0 == b {
+            let (s, e, _) = located[loc_order[li]];
+            loc_heap.push(Reverse((e - s, loc_order[li], e)));
+            li += 1;
+        }
+        while let Some(Reverse((_, _, e))) = loc_heap.peek() {
+            if *e < b {
+                loc_heap.pop();
+            } else {
+                break;
+            }
+        }
+        while fe < flag_ends.len() && flag_ends[fe].0 == b {
+            for (bit, count) in flag_counts.iter_mut().enumerate() {
+                if flag_ends[fe].1 & (1 << bit) != 0 {
+                    *count -= 1;
+                }
+            }
+            fe += 1;
+        }
+        while fs < flag_starts.len() && flag_starts[fs].0 == b {
+            for (bit, count) in flag_counts.iter_mut().enumerate() {
+                if flag_starts[fs].1 & (1 << bit) != 0 {
+                    *count += 1;
+                }
+            }
+            fs += 1;
+        }
+        while ge < guard_ends.len() && guard_ends[ge] == b {
+            guards -= 1;
+            ge += 1;
+        }
+        while gs < guard_starts.len() && guard_starts[gs] == b {
+            guards += 1;
+            gs += 1;
+        }
         while si < list_starts.len() && list_starts[si].0 == b {
             let bit = list_starts[si].1 as usize;
             counters[bit] += 1;
@@ -289,6 +410,15 @@ fn sweep(
             block: block_heap
                 .peek()
                 .map_or(NO_BLOCK, |Reverse((_, idx, _))| *idx),
+            flags: if guards > 0 { CELL_PROTECTED } else { 0 },
+            located: loc_heap
+                .peek()
+                .map_or(NO_COUNTRY, |Reverse((_, i, _))| located[*i].2),
+            geo_flags: flag_counts
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c > 0)
+                .fold(0u8, |m, (bit, _)| m | (1 << bit)),
         };
         let id = cells.intern(cell);
         if out.last().map(|&(_, c)| c) != Some(id) {
@@ -315,6 +445,9 @@ fn units(v6: bool, s: u128, e: u128, last: &mut u128) -> u64 {
 }
 
 pub(crate) fn compile(mut inputs: Inputs) -> Tables {
+    // The latest prefix2as snapshot of a series is the current routing.
+    let latest = inputs.series.latest_routes();
+    inputs.routes.extend(latest);
     let mut whois = whois::compile(std::mem::take(&mut inputs.whois));
     let mut cells = Cells {
         cells: Vec::new(),
@@ -384,6 +517,8 @@ pub(crate) fn compile(mut inputs: Inputs) -> Tables {
 
     let mut tables = Tables::default();
     let mut country_weight: HashMap<(u32, [u8; 2]), u128> = HashMap::new();
+    let mut located_by_as: std::collections::HashSet<(u32, [u8; 2])> =
+        std::collections::HashSet::new();
     for v6 in [false, true] {
         let max = if v6 { u128::MAX } else { u128::from(u32::MAX) };
         let fam_routes: Vec<(u128, u128, u32)> = inputs
@@ -414,13 +549,36 @@ pub(crate) fn compile(mut inputs: Inputs) -> Tables {
         } else {
             (&whois.blocks[..split], 0)
         };
+        let fam_protected: Vec<(u128, u128)> = inputs
+            .protected
+            .iter()
+            .filter(|p| p.0 == v6)
+            .map(|p| (p.1, p.2))
+            .collect();
+        let fam_located: Vec<(u128, u128, [u8; 2])> = inputs
+            .located
+            .iter()
+            .filter(|g| g.0 == v6)
+            .map(|g| (g.1, g.2, g.3))
+            .collect();
+        let fam_flags: Vec<(u128, u128, u8)> = inputs
+            .geo_flags
+            .iter()
+            .filter(|g| g.0 == v6)
+            .map(|g| (g.1, g.2, g.3 & GEO_FLAGS))
+            .collect();
         let partition = sweep(
-            max,
-            &fam_routes,
-            &fam_geo,
-            &fam_list,
-            fam_blocks,
-            base,
+            &FamilyInputs {
+                max,
+                routes: &fam_routes,
+                geo: &fam_geo,
+                listings: &fam_list,
+                blocks: fam_blocks,
+                block_base: base,
+                protected: &fam_protected,
+                located: &fam_located,
+                geo_flags: &fam_flags,
+            },
             &mut cells,
         );
 
@@ -437,11 +595,17 @@ pub(crate) fn compile(mut inputs: Inputs) -> Tables {
             let r = c.route as usize;
             routes[r].size += units(v6, s, e, &mut last_size[r]);
             routes[r].sources |= c.sources;
-            if c.sources & inputs.list_bits != 0 {
+            // Guard rails: listings in a cloud's, CDN's or anycast range
+            // stay with the range and never count for the route or the AS.
+            let guarded = c.flags & CELL_PROTECTED != 0;
+            if !guarded && c.sources & inputs.list_bits != 0 {
                 routes[r].listed += units(v6, s, e, &mut last_listed[r]);
             }
-            if c.sources & inputs.drop_bits != 0 {
+            if !guarded && c.sources & inputs.drop_bits != 0 {
                 routes[r].dropped += units(v6, s, e, &mut last_dropped[r]);
+            }
+            if c.located != NO_COUNTRY {
+                located_by_as.insert((routes[r].as_index, c.located));
             }
             if c.country != NO_COUNTRY {
                 // Saturating: the whole IPv6 space is one more address than a u128 counts.
@@ -516,6 +680,22 @@ pub(crate) fn compile(mut inputs: Inputs) -> Tables {
             ases[i as usize].flags |= AS_LINKED_LISTED;
         }
     }
+    tables.as_countries = vec![0; ases.len()];
+    for (i, _) in &located_by_as {
+        tables.as_countries[*i as usize] += 1;
+    }
+    // Routing behaviour; upstreams serving listed or linked ASes are lax.
+    let asns: Vec<u32> = ases.iter().map(|a| a.asn).collect();
+    tables.as_routing = if inputs.series.is_empty() {
+        vec![AsRouting::default(); ases.len()]
+    } else {
+        inputs.series.dynamics(&asns, |asn| {
+            listed.get(&asn).copied().unwrap_or(false)
+                || as_index
+                    .get(&asn)
+                    .is_some_and(|&i| ases[i as usize].flags & AS_LINKED_LISTED != 0)
+        })
+    };
     tables.cells = cells.cells;
     tables.routes = routes;
     tables.ases = ases;
@@ -541,6 +721,7 @@ mod tests {
             asn,
             name: None,
             multi_origin: false,
+            other_origins: Vec::new(),
             source: 0,
         }
     }

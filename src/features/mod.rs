@@ -46,6 +46,27 @@
 //! a listing halves every half-life (default 30 days). A listing of an
 //! address last seen before the registry dated a transfer of its block is
 //! the previous holder's: it is reset, not counted.
+//! | `bgp_upstreams` | AS | distinct providers of the AS over the window of AS-relationship snapshots (CAIDA `-1` links with the AS as customer) |
+//! | `bgp_rewiring` | AS | providers gained plus providers lost between consecutive AS-relationship snapshots, summed over the window, counting only transitions where the AS has providers on both sides |
+//! | `bgp_lax_upstreams` | AS | share of those providers that are lax: listed themselves, or a provider over the window of another AS that is listed (ASN-DROP, or half its space on DROP) or linked to a listed holder |
+//! | `bgp_log2_prefixes` | AS | log2(1 + prefixes the AS originates in the latest prefix2as snapshot): fragmentation |
+//! | `bgp_small_prefix_share` | AS | share of those prefixes that are IPv4 /24 or longer, IPv6 /48 or longer |
+//! | `bgp_churn` | AS | mean, over consecutive prefix2as snapshots where the AS originates something on both sides, of (prefixes added + withdrawn) / prefixes on either side (an AS appearing or vanishing is not churn) |
+//! | `bgp_short_lived` | AS | share of the AS's announcement runs (a prefix present in consecutive snapshots) that were withdrawn less than 45 days after they appeared |
+//! | `bgp_moas` | AS | share of the prefixes the AS originated over the window that had more than one origin (CAIDA `a_b`, or an AS set) in some snapshot |
+//! | `guard_protected` | block | 1 inside a range under guard rails (a cloud, CDN or anycast service given with `--protect`): its listings count for the range alone, never for the route or the AS, and its verdict is at most `abused-legitimate` |
+//! | `geo_country_mismatch` | block | 1 when the geolocated country (MMDB `country`) differs from the registered one: the country of the most specific WHOIS registration, else of the `--geo` country ranges (ip-location-db's are registry-based), 0 when either is unknown |
+//! | `geo_as_countries` | AS | the number of distinct geolocated countries (MMDB) over the AS's announced space |
+//! | `geo_hosting` | block | 1 when MaxMind Anonymous-IP flags the address `is_hosting_provider` (for a prefix or an AS: the share of its space) |
+//! | `geo_anonymiser` | block | 1 when it is flagged `is_anonymous_vpn`, `is_public_proxy`, `is_residential_proxy` or `is_tor_exit_node` (for a prefix or an AS: the share) |
+//! | `bgp_leased` | block | 1 when the origin AS's registered holder is another entity than the holder of the top registration (the registry's allocation) covering the address: leased space ("Sublet Your Subnet", IMC 2024); 0 without WHOIS data for both |
+//!
+//! The routing-dynamics features (`bgp_*`) follow ASwatch (Konte, Perdisci
+//! and Feamster, SIGCOMM 2015): bulletproof ASes change upstreams when they
+//! are cut off, fragment and churn their announced space, and lean on lax
+//! upstreams. They are 0 when the snapshot was built without a dated
+//! series (`--pfx2as`, `--as-rel`); a single prefix2as file gives the
+//! fragmentation features only.
 //!
 //! Normalising abuse by announced space is what separates a bulletproof
 //! host from a large cloud: the cloud has more listed addresses, but a far
@@ -57,6 +78,7 @@
 //! its announced space.
 
 pub(crate) mod compile;
+pub(crate) mod routing;
 pub(crate) mod timed;
 pub(crate) mod whois;
 
@@ -64,6 +86,8 @@ pub use timed::{
     FLUX_MAX_MEAN_SPAN, FLUX_MIN_ADDRS, FLUX_MIN_BLOCKS, MAX_REMEMBERED_ADDRS, MIN_PEERS,
     NEW_DOMAIN_DAYS, PEER_LOG2_RANGE, SHORT_LIVED_DAYS, TimePolicy, TimedSummary,
 };
+
+pub use routing::BGP_SHORT_LIVED_DAYS;
 
 pub use whois::{LinkReason, MAX_LINK_FANOUT, normalise_org_name};
 
@@ -165,6 +189,34 @@ pub enum Feature {
     PdnsFastFluxShare,
     /// Share of the block's domains named by abuse feeds.
     PdnsAbuseOverlap,
+    /// Distinct upstream providers over the window.
+    BgpUpstreams,
+    /// Upstream providers gained or lost between snapshots.
+    BgpRewiring,
+    /// Share of the upstreams that are lax.
+    BgpLaxUpstreams,
+    /// log2 of the number of prefixes originated.
+    BgpLog2Prefixes,
+    /// Share of originated prefixes that are /24 (IPv6 /48) or longer.
+    BgpSmallPrefixShare,
+    /// Mean share of the AS's prefixes added or withdrawn between snapshots.
+    BgpChurn,
+    /// Share of announcement runs withdrawn within 45 days.
+    BgpShortLived,
+    /// Share of originated prefixes with more than one origin.
+    BgpMoas,
+    /// The address lies in a range under guard rails (cloud, CDN, anycast).
+    GuardProtected,
+    /// The geolocated country differs from the registered one.
+    GeoCountryMismatch,
+    /// Distinct geolocated countries of the AS's space.
+    GeoAsCountries,
+    /// Flagged as a hosting provider (MaxMind Anonymous-IP).
+    GeoHosting,
+    /// Flagged as a VPN, public or residential proxy, or Tor exit.
+    GeoAnonymiser,
+    /// The origin AS's holder is not the allocation's holder (leased space).
+    BgpLeased,
 }
 
 /// The hash of the feature schema: the first 16 hex digits of the SHA-256
@@ -190,7 +242,7 @@ pub fn schema_hash() -> String {
 }
 
 /// The number of features in the schema.
-pub const FEATURE_COUNT: usize = 31;
+pub const FEATURE_COUNT: usize = 45;
 
 impl Feature {
     /// Every feature, in schema order.
@@ -226,6 +278,20 @@ impl Feature {
         Feature::PdnsShortLivedShare,
         Feature::PdnsFastFluxShare,
         Feature::PdnsAbuseOverlap,
+        Feature::BgpUpstreams,
+        Feature::BgpRewiring,
+        Feature::BgpLaxUpstreams,
+        Feature::BgpLog2Prefixes,
+        Feature::BgpSmallPrefixShare,
+        Feature::BgpChurn,
+        Feature::BgpShortLived,
+        Feature::BgpMoas,
+        Feature::GuardProtected,
+        Feature::GeoCountryMismatch,
+        Feature::GeoAsCountries,
+        Feature::GeoHosting,
+        Feature::GeoAnonymiser,
+        Feature::BgpLeased,
     ];
 
     /// The position of the feature in the schema.
@@ -272,6 +338,20 @@ impl Feature {
             Feature::PdnsShortLivedShare => "pdns_short_lived_share",
             Feature::PdnsFastFluxShare => "pdns_fast_flux_share",
             Feature::PdnsAbuseOverlap => "pdns_abuse_overlap",
+            Feature::BgpUpstreams => "bgp_upstreams",
+            Feature::BgpRewiring => "bgp_rewiring",
+            Feature::BgpLaxUpstreams => "bgp_lax_upstreams",
+            Feature::BgpLog2Prefixes => "bgp_log2_prefixes",
+            Feature::BgpSmallPrefixShare => "bgp_small_prefix_share",
+            Feature::BgpChurn => "bgp_churn",
+            Feature::BgpShortLived => "bgp_short_lived",
+            Feature::BgpMoas => "bgp_moas",
+            Feature::GuardProtected => "guard_protected",
+            Feature::GeoCountryMismatch => "geo_country_mismatch",
+            Feature::GeoAsCountries => "geo_as_countries",
+            Feature::GeoHosting => "geo_hosting",
+            Feature::GeoAnonymiser => "geo_anonymiser",
+            Feature::BgpLeased => "bgp_leased",
         }
     }
 
@@ -287,6 +367,15 @@ impl Feature {
             | Feature::AsAbusePeerPercentile
             | Feature::AsAbusePersistenceDays
             | Feature::AsAbuseCategories => Scope::As,
+            Feature::BgpUpstreams
+            | Feature::BgpRewiring
+            | Feature::BgpLaxUpstreams
+            | Feature::BgpLog2Prefixes
+            | Feature::BgpSmallPrefixShare
+            | Feature::BgpChurn
+            | Feature::BgpShortLived
+            | Feature::BgpMoas
+            | Feature::GeoAsCountries => Scope::As,
             Feature::PrefixAbuseDensity
             | Feature::PrefixInDrop
             | Feature::IpListed
@@ -309,6 +398,11 @@ impl Feature {
             | Feature::PdnsShortLivedShare
             | Feature::PdnsFastFluxShare
             | Feature::PdnsAbuseOverlap => Scope::Block,
+            Feature::GuardProtected
+            | Feature::GeoCountryMismatch
+            | Feature::GeoHosting
+            | Feature::GeoAnonymiser
+            | Feature::BgpLeased => Scope::Block,
         }
     }
 
@@ -459,6 +553,70 @@ impl Feature {
                 "{} of the block's domains are named by abuse feeds",
                 pct(value)
             ),
+            Feature::BgpUpstreams => {
+                format!("the AS had {value:.0} distinct upstream provider(s) over the window")
+            }
+            Feature::BgpRewiring => format!(
+                "the AS changed upstream providers {value:.0} time(s) over the window (rewiring)"
+            ),
+            Feature::BgpLaxUpstreams => format!(
+                "{} of the AS's upstreams also serve listed ASes (lax upstreams)",
+                pct(value)
+            ),
+            Feature::BgpLog2Prefixes => format!(
+                "the AS originates about {:.0} prefixes",
+                (value.exp2() - 1.0).max(0.0)
+            ),
+            Feature::BgpSmallPrefixShare => format!(
+                "{} of the AS's prefixes are /24 (IPv6 /48) or longer (fragmented space)",
+                pct(value)
+            ),
+            Feature::BgpChurn => format!(
+                "{} of the AS's announced prefixes change between snapshots (churn)",
+                pct(value)
+            ),
+            Feature::BgpShortLived => format!(
+                "{} of the AS's announcements were withdrawn within 45 days",
+                pct(value)
+            ),
+            Feature::BgpMoas => format!(
+                "{} of the AS's prefixes had more than one origin AS",
+                pct(value)
+            ),
+            Feature::GuardProtected if value >= 1.0 => {
+                "inside a protected cloud, CDN or anycast range (verdict capped at abused-legitimate)"
+                    .to_owned()
+            }
+            Feature::GuardProtected => format!(
+                "{} of the space is in protected cloud, CDN or anycast ranges",
+                pct(value)
+            ),
+            Feature::GeoCountryMismatch if value >= 1.0 => {
+                "geolocated in another country than it is registered in".to_owned()
+            }
+            Feature::GeoCountryMismatch => format!(
+                "{} of the space is geolocated in another country than it is registered in",
+                pct(value)
+            ),
+            Feature::GeoAsCountries => {
+                format!("the AS's space is geolocated in {value:.0} countries")
+            }
+            Feature::GeoHosting if value >= 1.0 => "flagged as a hosting provider".to_owned(),
+            Feature::GeoHosting => format!("{} of the space is flagged as hosting", pct(value)),
+            Feature::GeoAnonymiser if value >= 1.0 => {
+                "flagged as a VPN, proxy or Tor exit (anonymiser)".to_owned()
+            }
+            Feature::GeoAnonymiser => format!(
+                "{} of the space is flagged as VPN, proxy or Tor exit",
+                pct(value)
+            ),
+            Feature::BgpLeased if value >= 1.0 => {
+                "announced by another organisation than the allocation's holder (leased)".to_owned()
+            }
+            Feature::BgpLeased => format!(
+                "{} of the space is announced by another organisation than its holder (leased)",
+                pct(value)
+            ),
         }
     }
 }
@@ -512,8 +670,14 @@ impl std::str::FromStr for Feature {
 /// assert_eq!(v.get(Feature::AsnDrop), 1.0);
 /// assert_eq!(v.get(Feature::IpListed), 0.0);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FeatureVector([f64; FEATURE_COUNT]);
+
+impl Default for FeatureVector {
+    fn default() -> Self {
+        FeatureVector([0.0; FEATURE_COUNT])
+    }
+}
 
 impl FeatureVector {
     /// The value of one feature.

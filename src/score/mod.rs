@@ -408,8 +408,57 @@ impl<S: AsRef<[u8]>> Detector<S> {
         (block_sources, ip_sources)
     }
 
+    /// Whether the holder of the top registration above `block` is another
+    /// entity than the registered holder of the origin AS.
     #[inline]
-    fn as_features(&self, a: &AsView<'_>, x: &mut FeatureVector) {
+    fn leased(&self, block: u32, as_index: u32) -> bool {
+        use crate::features::compile::NO_BLOCK;
+        let origin = self.snapshot.as_at(as_index).whois_org;
+        if origin == NO_BLOCK {
+            return false;
+        }
+        let mut b = self.snapshot.whois_block(block);
+        // Parents come before their children (checked on open): the walk ends.
+        while b.parent != NO_BLOCK {
+            b = self.snapshot.whois_block(b.parent);
+        }
+        b.org != NO_BLOCK
+            && self.snapshot.whois_org(b.org).entity != self.snapshot.whois_org(origin).entity
+    }
+
+    #[inline]
+    fn routing_features(&self, as_index: u32, x: &mut FeatureVector) {
+        let r = self.snapshot.as_routing(as_index);
+        x.set(Feature::BgpUpstreams, f64::from(r.upstreams));
+        x.set(Feature::BgpRewiring, f64::from(r.rewiring));
+        if r.upstreams > 0 {
+            x.set(
+                Feature::BgpLaxUpstreams,
+                f64::from(r.lax_upstreams) / f64::from(r.upstreams),
+            );
+        }
+        if r.prefixes > 0 {
+            x.set(
+                Feature::BgpLog2Prefixes,
+                (1.0 + f64::from(r.prefixes)).log2(),
+            );
+            x.set(
+                Feature::BgpSmallPrefixShare,
+                f64::from(r.small_prefixes) / f64::from(r.prefixes),
+            );
+        }
+        x.set(Feature::BgpChurn, f64::from(r.churn));
+        x.set(Feature::BgpShortLived, f64::from(r.short_lived));
+        x.set(Feature::BgpMoas, f64::from(r.moas));
+    }
+
+    #[inline]
+    fn as_features(&self, a: &AsView<'_>, as_index: u32, x: &mut FeatureVector) {
+        self.routing_features(as_index, x);
+        x.set(
+            Feature::GeoAsCountries,
+            f64::from(self.snapshot.as_countries(as_index)),
+        );
         let announced = a.announced_v4 as f64 + 256.0 * a.announced_v6 as f64;
         let ratio = |n: f64| {
             if announced > 0.0 {
@@ -441,6 +490,12 @@ impl<S: AsRef<[u8]>> Detector<S> {
     #[inline]
     fn cell_features(&self, cell: &CellView, route: Option<&RouteView>, x: &mut FeatureVector) {
         let (list, drop, _) = self.snapshot.masks();
+        if let Some(r) = route
+            && cell.block != crate::features::compile::NO_BLOCK
+            && self.leased(cell.block, r.as_index)
+        {
+            x.set(Feature::BgpLeased, 1.0);
+        }
         if let Some(r) = route {
             let density = if r.size > 0 {
                 r.listed as f64 / r.size as f64
@@ -457,6 +512,33 @@ impl<S: AsRef<[u8]>> Detector<S> {
             Feature::IpListed,
             f64::from((cell.sources & list).count_ones()),
         );
+        if cell.protected() {
+            x.set(Feature::GuardProtected, 1.0);
+        }
+        let flags = crate::source::GeoFlags::default().with(cell.geo_flags);
+        if flags.contains(crate::source::GeoFlags::HOSTING) {
+            x.set(Feature::GeoHosting, 1.0);
+        }
+        if flags.is_anonymiser() {
+            x.set(Feature::GeoAnonymiser, 1.0);
+        }
+        if cell.located != crate::features::compile::NO_COUNTRY {
+            // Registered: the most specific registration's country, else the
+            // registry-based country ranges.
+            let registered = if cell.block == crate::features::compile::NO_BLOCK {
+                cell.country
+            } else {
+                let c = self.snapshot.whois_block(cell.block).country;
+                if c == crate::features::compile::NO_COUNTRY {
+                    cell.country
+                } else {
+                    c
+                }
+            };
+            if registered != crate::features::compile::NO_COUNTRY && registered != cell.located {
+                x.set(Feature::GeoCountryMismatch, 1.0);
+            }
+        }
         if cell.block != crate::features::compile::NO_BLOCK {
             whois::block_features(&self.snapshot, cell.block, x);
         }
@@ -480,8 +562,8 @@ impl<S: AsRef<[u8]>> Detector<S> {
         let route = (cell.route != NO_ROUTE).then(|| self.snapshot.route(cell.route));
         let asv = route.map(|r| self.snapshot.as_at(r.as_index));
         let mut x = FeatureVector::default();
-        if let Some(a) = &asv {
-            self.as_features(a, &mut x);
+        if let (Some(a), Some(r)) = (&asv, &route) {
+            self.as_features(a, r.as_index, &mut x);
         }
         let timed_as = route.map_or(0, |r| self.timed_as_features(r.as_index, &mut x));
         self.cell_features(&cell, route.as_ref(), &mut x);
@@ -556,7 +638,7 @@ impl<S: AsRef<[u8]>> Detector<S> {
             let mut x = FeatureVector::default();
             if let Some(r) = &route {
                 let a = self.snapshot.as_at(r.as_index);
-                self.as_features(&a, &mut x);
+                self.as_features(&a, r.as_index, &mut x);
                 acc.timed_as |= self.timed_as_features(r.as_index, &mut x);
                 acc.as_sources |= a.sources;
                 acc.route_sources |= r.sources;
@@ -633,7 +715,7 @@ impl<S: AsRef<[u8]>> Detector<S> {
         };
         let a = self.snapshot.as_at(idx);
         let mut x = FeatureVector::default();
-        self.as_features(&a, &mut x);
+        self.as_features(&a, idx, &mut x);
         let timed_as = self.timed_as_features(idx, &mut x);
         // Averaged over the AS's own space, block densities reduce to the AS's.
         x.set(Feature::PrefixAbuseDensity, x.get(Feature::AsAbuseDensity));
@@ -718,6 +800,11 @@ impl<S: AsRef<[u8]>> Detector<S> {
             },
         };
         score.class = subject_class(self.classify(probability, &contributions), &subject);
+        // Guard rails: a subject wholly inside protected cloud, CDN or
+        // anycast ranges is at most abused-legitimate.
+        if x.get(Feature::GuardProtected) >= 1.0 && score.class < Class::AbusedLegitimate {
+            score.class = Class::AbusedLegitimate;
+        }
         self.reasons(&x, &contributions, masks, &mut score.reasons);
         score
     }
@@ -772,6 +859,20 @@ impl<S: AsRef<[u8]>> Detector<S> {
                 | Feature::PdnsFastFluxShare => self
                     .snapshot
                     .first_timed_source(m.timed_block & self.snapshot.pdns_mask()),
+                Feature::BgpLog2Prefixes
+                | Feature::BgpSmallPrefixShare
+                | Feature::BgpChurn
+                | Feature::BgpShortLived
+                | Feature::BgpMoas => self.snapshot.series_source(false),
+                Feature::BgpUpstreams | Feature::BgpRewiring | Feature::BgpLaxUpstreams => {
+                    self.snapshot.series_source(true)
+                }
+                Feature::GuardProtected => self.snapshot.protect_source(),
+                Feature::GeoAsCountries
+                | Feature::GeoHosting
+                | Feature::GeoAnonymiser
+                | Feature::GeoCountryMismatch => self.snapshot.mmdb_source(),
+                Feature::BgpLeased => self.snapshot.whois_source(false),
                 _ => self.snapshot.whois_source(false),
             }
             .map_or((None, 0), |(s, n)| (Some(s), n));

@@ -175,7 +175,74 @@ impl SnapshotBuilder {
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
+        let mmdb = format == Some(Format::Mmdb)
+            || (format.is_none() && name.to_ascii_lowercase().ends_with(".mmdb"));
+        if mmdb {
+            // SAFETY: read-only map of a source file, only read while this
+            // call runs; the MMDB reader bounds-checks every access.
+            let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
+            return self.add_mmdb(&name, &map[..]);
+        }
         self.add_reader(&name, format, file)
+    }
+
+    /// Adds an MMDB file (MaxMind GeoIP2/GeoLite2 Country, ASN or
+    /// Anonymous-IP; DB-IP and ip-location-db publish the same format):
+    /// geolocated countries, AS origins and the hosting and anonymiser
+    /// flags. `name` labels it; its date is the database's `build_epoch`.
+    ///
+    /// An MMDB file is read whole: a broken one fails with its name, lenient
+    /// or not.
+    ///
+    /// ```
+    /// let mut b = bphscore::SnapshotBuilder::new();
+    /// let err = b.add_mmdb("GeoLite2-Country.mmdb", b"not a database").unwrap_err();
+    /// assert!(err.to_string().starts_with("GeoLite2-Country.mmdb"));
+    /// ```
+    pub fn add_mmdb(&mut self, name: &str, bytes: &[u8]) -> Result<&SourceInfo> {
+        use sha2::Digest;
+        let index = self.sources.len();
+        if index >= usize::from(compile::NO_SOURCE) {
+            return Err(Error::Build {
+                message: format!("{name}: too many sources"),
+            });
+        }
+        if bytes.len() as u64 > self.limits.decompressed() {
+            return Err(Error::Limit {
+                source_name: name.to_owned(),
+                line: 0,
+                what: "decompressed size",
+                limit: self.limits.decompressed(),
+            });
+        }
+        let (records, date) = source::read_mmdb(name, bytes, self.limits)?;
+        let sha256: String = sha2::Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if let Some(dup) = self.sources.iter().find(|s| s.sha256 == sha256) {
+            return Err(Error::Build {
+                message: format!(
+                    "{name} has the same content as {} (SHA-256 {sha256}); each source may be added once",
+                    dup.name
+                ),
+            });
+        }
+        let info = SourceInfo {
+            name: name.to_owned(),
+            format: Format::Mmdb,
+            date,
+            sha256,
+            bytes: bytes.len() as u64,
+            records: records.len() as u64,
+            skipped: 0,
+            duplicates: 0,
+        };
+        for record in records {
+            stage(&mut self.inputs, record, index as u16, None);
+        }
+        self.sources.push(info);
+        Ok(&self.sources[index])
     }
 
     /// Adds a source read from `reader`. `name` labels it in errors and in
@@ -187,9 +254,184 @@ impl SnapshotBuilder {
         format: Option<Format>,
         reader: impl Read,
     ) -> Result<&SourceInfo> {
+        self.add_source(name, format, reader, false, None)
+    }
+
+    /// Adds one snapshot of a dated series: a CAIDA prefix2as file or an
+    /// AS-relationship file. Its date is the date in its content or its
+    /// name (`routeviews-rv2-20260101-1200.pfx2as`, `20260101.as-rel.txt`),
+    /// else `date`; a snapshot without a date is refused.
+    ///
+    /// The prefix2as files of the latest date are the current routing;
+    /// earlier ones only give the behaviour of each AS (churn, short-lived
+    /// announcements, multiple origins). AS-relationship files give its
+    /// upstreams, their changes and how lax they are. An AS-relationship
+    /// file given to [`add_reader`](SnapshotBuilder::add_reader) joins the
+    /// series the same way.
+    ///
+    /// ```
+    /// use bphscore::{Detector, Model, SnapshotBuilder};
+    ///
+    /// let mut b = SnapshotBuilder::new().build_time(1_794_000_000);
+    /// b.add_dated("routeviews-rv2-20261001-1200.pfx2as", None, &b"198.18.0.0\t20\t64502\n"[..], None)?;
+    /// b.add_dated("routeviews-rv2-20261101-1200.pfx2as", None, &b"198.18.0.0\t24\t64502\n"[..], None)?;
+    /// b.add_dated("20261001.as-rel.txt", None, &b"64500|64502|-1\n"[..], None)?;
+    /// b.add_dated("20261101.as-rel.txt", None, &b"64501|64502|-1\n"[..], None)?;
+    /// let detector = Detector::new(b.build()?, Model::default_model());
+    /// let asn = "AS64502".parse()?;
+    /// let score = detector.score(&asn);
+    /// assert_eq!(score.features.get(bphscore::features::Feature::BgpUpstreams), 2.0);
+    /// assert_eq!(score.features.get(bphscore::features::Feature::BgpRewiring), 2.0);
+    /// // The latest snapshot is the routing: a /24, not the /20.
+    /// assert_eq!(detector.score(&"198.18.1.1".parse()?).asn, None);
+    ///
+    /// let mut undated = SnapshotBuilder::new();
+    /// let err = undated.add_dated("routes.pfx2as", None, &b"198.18.0.0\t20\t1\n"[..], None);
+    /// assert!(err.unwrap_err().to_string().contains("date"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_dated(
+        &mut self,
+        name: &str,
+        format: Option<Format>,
+        reader: impl Read,
+        date: Option<i64>,
+    ) -> Result<&SourceInfo> {
+        self.add_source(name, format, reader, true, date)
+    }
+
+    /// Adds an MRT RIB dump (RouteViews `rib.YYYYMMDD.HHMM`, RIPE RIS
+    /// `bview.YYYYMMDD.HHMM`; plain or gzip'd, bzip2 must be decompressed
+    /// first) as one snapshot of the dated series: per prefix every origin
+    /// any peer saw, and per AS path the AS before the origin as one of the
+    /// origin's upstreams. Its date is its earliest record's time, else the
+    /// name's `YYYYMMDD`, else `date`. Needs the cargo feature `mrt`.
+    ///
+    /// ```
+    /// let mut b = bphscore::SnapshotBuilder::new();
+    /// // Not MRT: refused with the file's name (or, built without the
+    /// // `mrt` feature, because MRT needs it).
+    /// let err = b.add_mrt("rib.20261101.0000", &b"not an MRT dump"[..], None).unwrap_err();
+    /// assert!(err.to_string().starts_with("rib.20261101.0000"), "{err}");
+    /// ```
+    pub fn add_mrt(
+        &mut self,
+        name: &str,
+        reader: impl Read,
+        date: Option<i64>,
+    ) -> Result<&SourceInfo> {
+        #[cfg(not(feature = "mrt"))]
+        {
+            let _ = (reader, date);
+            Err(Error::Build {
+                message: format!(
+                    "{name}: reading MRT dumps needs bphscore built with the `mrt` feature"
+                ),
+            })
+        }
+        #[cfg(feature = "mrt")]
+        {
+            let index = self.sources.len();
+            if index >= usize::from(compile::NO_SOURCE) {
+                return Err(Error::Build {
+                    message: format!("{name}: too many sources"),
+                });
+            }
+            let opened = source::open(name, reader, Some(Format::Mrt), self.limits)?;
+            let rib = source::read_mrt(name, opened.reader, self.limits)?;
+            let (records, links, rib_date) = (rib.routes, rib.links, rib.date);
+            let Some(date) = rib_date.or_else(|| source::date_from_name(name)).or(date) else {
+                return Err(Error::Build {
+                    message: format!("{name}: an MRT dump without a date needs one given (--date)"),
+                });
+            };
+            let mut staged = Inputs::default();
+            for record in records {
+                stage(&mut staged, record, index as u16, None);
+            }
+            let digest = opened.digest.borrow();
+            let info = SourceInfo {
+                name: name.to_owned(),
+                format: Format::Mrt,
+                date: Some(date),
+                sha256: digest.hex(),
+                bytes: digest.bytes,
+                records: staged.routes.len() as u64,
+                skipped: 0,
+                duplicates: 0,
+            };
+            drop(digest);
+            if let Some(dup) = self.sources.iter().find(|s| s.sha256 == info.sha256) {
+                return Err(Error::Build {
+                    message: format!(
+                        "{name} has the same content as {} (SHA-256 {}); each source may be added once",
+                        dup.name, info.sha256
+                    ),
+                });
+            }
+            self.inputs
+                .series
+                .add_routes(date, index as u16, false, &staged.routes);
+            self.inputs.series.add_links(date, links);
+            self.sources.push(info);
+            Ok(&self.sources[index])
+        }
+    }
+
+    /// Adds a list of ranges under guard rails (clouds, CDNs, anycast
+    /// services): one IP or CIDR per line, `#` or `;` comments. Their
+    /// listings count for the range alone, never for its route or its AS,
+    /// and their verdict is at most `abused-legitimate`.
+    ///
+    /// ```
+    /// use bphscore::{Class, Detector, Model, SnapshotBuilder};
+    ///
+    /// let routes = b"198.18.0.0\t16\t64501\n";
+    /// let listed = b"198.18.7.0/24\n";
+    /// let mut b = SnapshotBuilder::new().build_time(1_794_000_000);
+    /// b.add_reader("r.pfx2as", None, &routes[..])?;
+    /// b.add_reader("abuse.netset", None, &listed[..])?;
+    /// b.add_protected("anycast.txt", &b"198.18.7.0/24 # anycast DNS\n"[..])?;
+    /// let detector = Detector::new(b.build()?, Model::default_model());
+    /// let score = detector.score(&"198.18.7.1".parse()?);
+    /// assert!(matches!(score.class, Class::AbusedLegitimate | Class::Clean));
+    /// // The AS is not blamed for the range's listings.
+    /// assert_eq!(detector.score(&"AS64501".parse()?).class, Class::Clean);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_protected(&mut self, name: &str, reader: impl Read) -> Result<&SourceInfo> {
+        self.add_source(name, Some(Format::Protect), reader, false, None)
+    }
+
+    fn add_source(
+        &mut self,
+        name: &str,
+        format: Option<Format>,
+        reader: impl Read,
+        history: bool,
+        given_date: Option<i64>,
+    ) -> Result<&SourceInfo> {
+        if format == Some(Format::Mmdb)
+            || (format.is_none() && name.to_ascii_lowercase().ends_with(".mmdb"))
+        {
+            let mut bytes = Vec::new();
+            let limit = self.limits.decompressed();
+            reader
+                .take(limit.saturating_add(1))
+                .read_to_end(&mut bytes)
+                .map_err(|e| Error::io(name, e))?;
+            return self.add_mmdb(name, &bytes);
+        }
         let opened = source::open(name, reader, format, self.limits)?;
         let format = opened.format;
         let kind = format.kind();
+        if history && !matches!(format, Format::Pfx2as | Format::AsRel) {
+            return Err(Error::Build {
+                message: format!(
+                    "{name} is a {format} source; a dated series holds CAIDA prefix2as and AS-relationship files"
+                ),
+            });
+        }
         let bit = match kind {
             SourceKind::Blocklist | SourceKind::Drop | SourceKind::AsnDrop => {
                 if self.abuse_sources >= 64 {
@@ -252,7 +494,18 @@ impl SnapshotBuilder {
             }
         }
         let records = parser.records();
-        let date = parser.date().or_else(|| source::date_from_name(name));
+        let date = parser
+            .date()
+            .or_else(|| source::date_from_name(name))
+            .or(given_date);
+        let dated_series = history || format == Format::AsRel;
+        if dated_series && date.is_none() {
+            return Err(Error::Build {
+                message: format!(
+                    "{name}: a snapshot of a dated series needs a date: a YYYYMMDD in its name (20260101.as-rel.txt) or given (--date)"
+                ),
+            });
+        }
         let digest = opened.digest.borrow();
         let info = SourceInfo {
             name: name.to_owned(),
@@ -265,8 +518,19 @@ impl SnapshotBuilder {
             duplicates,
         };
         drop(digest);
+        // A routing table can stay the same from one date to the next: the
+        // snapshots of a dated series may repeat each other's content.
+        let repeats_on_another_date = |s: &SourceInfo| {
+            matches!(format, Format::Pfx2as | Format::AsRel)
+                && s.format == info.format
+                && s.date.is_some()
+                && s.date != info.date
+        };
         if info.bytes > 0
-            && let Some(dup) = self.sources.iter().find(|s| s.sha256 == info.sha256)
+            && let Some(dup) = self
+                .sources
+                .iter()
+                .find(|s| s.sha256 == info.sha256 && !repeats_on_another_date(s))
         {
             return Err(Error::Build {
                 message: format!(
@@ -283,7 +547,23 @@ impl SnapshotBuilder {
                 _ => {}
             }
         }
+        if let Some(date) = date {
+            if format == Format::Pfx2as {
+                self.inputs
+                    .series
+                    .add_routes(date, index as u16, !history, &staged.routes);
+            }
+            if format == Format::AsRel {
+                self.inputs
+                    .series
+                    .add_links(date, std::mem::take(&mut staged.links));
+            }
+        }
+        if history {
+            staged.routes.clear();
+        }
         self.inputs.routes.append(&mut staged.routes);
+        self.inputs.protected.append(&mut staged.protected);
         self.inputs.geo.append(&mut staged.geo);
         self.inputs.listings.append(&mut staged.listings);
         self.inputs.asn_listings.append(&mut staged.asn_listings);
@@ -348,6 +628,7 @@ fn stage(inputs: &mut Inputs, record: Record, source: u16, bit: Option<u8>) {
             origin,
             as_name,
             multi_origin,
+            other_origins,
         } => {
             let (v6, start, end) = bounds(range);
             inputs.routes.push(RouteIn {
@@ -357,8 +638,30 @@ fn stage(inputs: &mut Inputs, record: Record, source: u16, bit: Option<u8>) {
                 asn: origin.get(),
                 name: as_name,
                 multi_origin,
+                other_origins: other_origins.iter().map(|a| a.get()).collect(),
                 source,
             });
+        }
+        Record::AsLink { a, b, kind } => {
+            if kind == source::Relationship::ProviderCustomer {
+                inputs.links.push((b.get(), a.get()));
+            }
+        }
+        Record::Protected { range } => {
+            inputs.protected.push(bounds(range));
+        }
+        Record::Geolocation {
+            range,
+            country,
+            flags,
+        } => {
+            let (v6, s, e) = bounds(range);
+            if let Some(cc) = country {
+                inputs.located.push((v6, s, e, cc.to_bytes()));
+            }
+            if !flags.is_empty() {
+                inputs.geo_flags.push((v6, s, e, flags.bits()));
+            }
         }
         Record::Country { range, country } => {
             let (v6, s, e) = bounds(range);

@@ -40,6 +40,27 @@
 //! WHOIS_STRINGS       UTF-8 text the records above point into (name off/len: u32::MAX/0 = none)
 //! ```
 //!
+//! Version 3 adds routing dynamics, geolocation and guard rails. Sections
+//! 17 to 24 are this family's; ids 19 to 24 are written empty (length 0)
+//! and reserved, so that later sections keep their ids:
+//!
+//! ```text
+//! CELLS         24×n  route u32, country [2], flags u8 (bit 0: inside a range under guard
+//!                     rails), MMDB flags u8 (bit 0 hosting provider, 1 anonymous VPN,
+//!                     2 public proxy, 3 residential proxy, 4 Tor exit), sources u64,
+//!                     block u32, geolocated country [2] (MMDB; 0 0: unknown), 0 [2]
+//! AS_ROUTING    32×n  one per AS, in the order of ASES: prefixes u32 (originated in the
+//!                     latest prefix2as snapshot), small prefixes u32 (IPv4 /24+, IPv6 /48+),
+//!                     upstreams u32, lax upstreams u32, rewiring u32 (providers gained or
+//!                     lost), churn f32, short-lived f32, multi-origin f32 (shares in [0, 1])
+//! AS_GEO         8×n  one per AS, in the order of ASES: distinct geolocated countries of
+//!                     its announced space u32, 0 u32
+//! 19 … 24       0     reserved, empty
+//! ```
+//!
+//! The AS record (`ASES`, 80 bytes) is unchanged: its routing behaviour is
+//! the record of the same index in `AS_ROUTING`.
+//!
 //! Version 3 adds time-aware evidence (timestamped abuse feeds and passive
 //! DNS), in sections 25 to 28; floats are IEEE 754, finite:
 //!
@@ -62,7 +83,7 @@
 //! an interval lies within one /24 (/48) block and holds at most one
 //! evidenced address, so every address of an interval still scores the
 //! same. The reference time, the decay policy and what was dropped are in
-//! `META` (`timed`). Section ids 17 to 24 are reserved.
+//! `META` (`timed`).
 
 pub(crate) const MAGIC: &[u8; 8] = b"BPHSNAP\0";
 pub(crate) const TRAILER_MAGIC: &[u8; 8] = b"BPHEND\0\0";
@@ -87,15 +108,21 @@ pub(crate) const SEC_WHOIS_ORGS: u32 = 13;
 pub(crate) const SEC_WHOIS_ASES: u32 = 14;
 pub(crate) const SEC_WHOIS_LINKS: u32 = 15;
 pub(crate) const SEC_WHOIS_STRINGS: u32 = 16;
+pub(crate) const SEC_AS_ROUTING: u32 = 17;
+pub(crate) const SEC_AS_GEO: u32 = 18;
+/// Sections 19 to 24 are reserved (written empty) in version 3.
+pub(crate) const SEC_RESERVED_FIRST: u32 = 19;
+pub(crate) const SEC_RESERVED_LAST: u32 = 24;
 pub(crate) const SEC_TIMED_AS: u32 = 25;
 pub(crate) const SEC_TIMED_BLOCKS: u32 = 26;
 pub(crate) const SEC_TIMED_IPS: u32 = 27;
 pub(crate) const SEC_CELL_TIMED: u32 = 28;
-/// The sections a file holds, each once.
+/// The sections a file holds, each once (19 to 24 empty).
 pub(crate) const SECTION_IDS: [u32; SECTION_COUNT] = [
-    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 25, 26, 27, 28,
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+    27, 28,
 ];
-pub(crate) const SECTION_COUNT: usize = 20;
+pub(crate) const SECTION_COUNT: usize = 28;
 /// The largest section id (the section table is indexed by id).
 pub(crate) const MAX_SECTION_ID: usize = 32;
 
@@ -111,6 +138,8 @@ pub(crate) const TIMED_AS_LEN: usize = 32;
 pub(crate) const TIMED_BLOCK_LEN: usize = 64;
 pub(crate) const TIMED_IP_LEN: usize = 48;
 pub(crate) const CELL_TIMED_LEN: usize = 8;
+pub(crate) const AS_ROUTING_LEN: usize = 32;
+pub(crate) const AS_GEO_LEN: usize = 8;
 
 #[inline]
 pub(crate) fn u16_at(b: &[u8], off: usize) -> u16 {

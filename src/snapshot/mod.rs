@@ -24,8 +24,10 @@ use format::*;
 
 use crate::error::{Error, Result};
 use crate::features::compile::{
-    AS_DROP, AS_LINKED_LISTED, NO_BLOCK, NO_ROUTE, NO_SOURCE, ROUTE_MULTI_ORIGIN, ROUTE_V6,
+    AS_DROP, AS_LINKED_LISTED, CELL_FLAGS, CELL_PROTECTED, NO_BLOCK, NO_ROUTE, NO_SOURCE,
+    ROUTE_MULTI_ORIGIN, ROUTE_V6,
 };
+use crate::features::routing::AsRouting;
 use crate::features::whois::{BLOCK_FLAGS, BLOCK_V6};
 use crate::source::{SourceInfo, SourceKind};
 use crate::subject::{Asn, Country};
@@ -127,6 +129,13 @@ pub struct Snapshot<S = Vec<u8>> {
     /// Timed source bit (abuse feeds and passive DNS) → index in `meta.sources`.
     timed_bit_source: Vec<usize>,
     pdns_mask: u64,
+    /// (latest prefix2as source, others) and (latest AS-relationship
+    /// source, others), for the reasons of routing-dynamics features.
+    series_sources: [Option<(usize, u32)>; 2],
+    /// (first guard-rail list, others).
+    protect_source: Option<(usize, u32)>,
+    /// (first MMDB source, others).
+    mmdb_source: Option<(usize, u32)>,
 }
 
 impl<S> std::fmt::Debug for Snapshot<S> {
@@ -145,6 +154,9 @@ pub(crate) struct CellView {
     pub(crate) country: [u8; 2],
     pub(crate) sources: u64,
     pub(crate) block: u32,
+    pub(crate) flags: u8,
+    pub(crate) located: [u8; 2],
+    pub(crate) geo_flags: u8,
     /// Time-aware evidence of the /24 (/48): index in `TIMED_BLOCKS`.
     pub(crate) timed_block: u32,
     /// Time-aware evidence of the address: index in `TIMED_IPS`.
@@ -152,6 +164,12 @@ pub(crate) struct CellView {
 }
 
 impl CellView {
+    /// Inside a range under guard rails.
+    #[inline]
+    pub(crate) fn protected(&self) -> bool {
+        self.flags & CELL_PROTECTED != 0
+    }
+
     /// The cell has time-aware evidence (its /24 or its address).
     #[inline]
     pub(crate) fn has_timed(&self) -> bool {
@@ -495,6 +513,62 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
                 Some((_, n)) => *n += 1,
             }
         }
+        let mut series_sources: [Option<(usize, u32)>; 2] = [None, None];
+        let mut protect_source: Option<(usize, u32)> = None;
+        let mut mmdb_source: Option<(usize, u32)> = None;
+        for (i, s) in meta.sources.iter().enumerate() {
+            let slot = match s.format {
+                crate::source::Format::Mmdb => {
+                    match &mut mmdb_source {
+                        None => mmdb_source = Some((i, 0)),
+                        Some((_, n)) => *n += 1,
+                    }
+                    continue;
+                }
+                crate::source::Format::Pfx2as => &mut series_sources[0],
+                crate::source::Format::AsRel => &mut series_sources[1],
+                // A RIB dump gives both: it names the routing evidence.
+                crate::source::Format::Mrt => &mut series_sources[0],
+                crate::source::Format::Protect => {
+                    match &mut protect_source {
+                        None => protect_source = Some((i, 0)),
+                        Some((_, n)) => *n += 1,
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            // The latest one (the first of equal dates) names the evidence.
+            match slot {
+                None => *slot = Some((i, 0)),
+                Some((j, n)) => {
+                    *n += 1;
+                    if s.date > meta.sources[*j].date {
+                        *j = i;
+                    }
+                }
+            }
+        }
+        if exact(SEC_AS_GEO, AS_GEO_LEN, "AS geolocation")? != nases {
+            return Err(err(
+                sections[SEC_AS_GEO as usize].start,
+                "AS geolocation records do not match the ASes".into(),
+            ));
+        }
+        if exact(SEC_AS_ROUTING, AS_ROUTING_LEN, "AS routing")? != nases {
+            return Err(err(
+                sections[SEC_AS_ROUTING as usize].start,
+                "AS routing records do not match the ASes".into(),
+            ));
+        }
+        for id in SEC_RESERVED_FIRST..=SEC_RESERVED_LAST {
+            if len(id) != 0 {
+                return Err(err(
+                    sections[id as usize].start,
+                    format!("reserved section {id} is not empty"),
+                ));
+            }
+        }
         if n4 == 0 || n6 == 0 || ncells == 0 {
             return Err(err(HEADER_LEN, "empty partition".into()));
         }
@@ -558,6 +632,9 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             whois_sources,
             timed_bit_source,
             pdns_mask,
+            series_sources,
+            protect_source,
+            mmdb_source,
         };
         snap.validate_tables(all_bits)?;
         snap.validate_whois()?;
@@ -730,6 +807,9 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             if (c.route != NO_ROUTE && c.route as usize >= self.counts.routes)
                 || (c.block != NO_BLOCK && c.block as usize >= self.counts.whois_blocks)
                 || c.sources & !all_bits != 0
+                || c.flags & !CELL_FLAGS != 0
+                || c.geo_flags & !crate::source::GeoFlags::ALL != 0
+                || (Country::from_bytes(c.located).is_none() && c.located != [0, 0])
             {
                 return Err(err(
                     self.sections[SEC_CELLS as usize].start + i * CELL_LEN,
@@ -785,6 +865,19 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
                 ));
             }
             prev_asn = Some(asn);
+            let r = self.as_routing(i as u32);
+            let share = |v: f32| (0.0..=1.0).contains(&v);
+            if r.small_prefixes > r.prefixes
+                || r.lax_upstreams > r.upstreams
+                || !share(r.churn)
+                || !share(r.short_lived)
+                || !share(r.moas)
+            {
+                return Err(err(
+                    self.sections[SEC_AS_ROUTING as usize].start + i * AS_ROUTING_LEN,
+                    "invalid AS routing record".into(),
+                ));
+            }
         }
         Ok(())
     }
@@ -1086,6 +1179,9 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             block: u32_at(b, 16),
             timed_block: u32_at(t, 0),
             timed_ip: u32_at(t, 4),
+            flags: b[6],
+            geo_flags: b[7],
+            located: [b[20], b[21]],
         }
     }
 
@@ -1221,6 +1317,49 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
                     self.whois_str(u32_at(r, 12), u32_at(r, 16)).unwrap_or(""),
                 )
             })
+    }
+
+    /// The routing behaviour of AS record `i`.
+    #[inline]
+    pub(crate) fn as_routing(&self, i: u32) -> AsRouting {
+        let b: &[u8; AS_ROUTING_LEN] = record(self.section(SEC_AS_ROUTING), i as usize);
+        let f = |off: usize| f32::from_bits(u32_at(b, off));
+        AsRouting {
+            prefixes: u32_at(b, 0),
+            small_prefixes: u32_at(b, 4),
+            upstreams: u32_at(b, 8),
+            lax_upstreams: u32_at(b, 12),
+            rewiring: u32_at(b, 16),
+            churn: f(20),
+            short_lived: f(24),
+            moas: f(28),
+        }
+    }
+
+    /// The number of distinct geolocated countries of AS record `i`.
+    #[inline]
+    pub(crate) fn as_countries(&self, i: u32) -> u32 {
+        let b: &[u8; AS_GEO_LEN] = record(self.section(SEC_AS_GEO), i as usize);
+        u32_at(b, 0)
+    }
+
+    /// The first MMDB source and how many others there are.
+    pub(crate) fn mmdb_source(&self) -> Option<(&SourceInfo, u32)> {
+        let (i, n) = self.mmdb_source?;
+        Some((self.meta.sources.get(i)?, n))
+    }
+
+    /// The latest prefix2as source (`as_rel`: AS-relationship source) and
+    /// how many others there are.
+    pub(crate) fn series_source(&self, as_rel: bool) -> Option<(&SourceInfo, u32)> {
+        let (i, n) = self.series_sources[usize::from(as_rel)]?;
+        Some((self.meta.sources.get(i)?, n))
+    }
+
+    /// The first guard-rail list and how many others there are.
+    pub(crate) fn protect_source(&self) -> Option<(&SourceInfo, u32)> {
+        let (i, n) = self.protect_source?;
+        Some((self.meta.sources.get(i)?, n))
     }
 
     /// The first registration source (`delegated`: the first delegated-stats

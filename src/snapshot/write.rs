@@ -255,10 +255,11 @@ pub(crate) fn encode(tables: &Tables, meta_json: &[u8], build_time: i64) -> Vec<
         for c in &tables.cells {
             cells.extend_from_slice(&c.route.to_le_bytes());
             cells.extend_from_slice(&c.country);
-            cells.extend_from_slice(&[0, 0]);
+            cells.extend_from_slice(&[c.flags, c.geo_flags]);
             cells.extend_from_slice(&c.sources.to_le_bytes());
             cells.extend_from_slice(&c.block.to_le_bytes());
-            cells.extend_from_slice(&[0; 4]);
+            cells.extend_from_slice(&c.located);
+            cells.extend_from_slice(&[0; 2]);
         }
     });
 
@@ -307,6 +308,32 @@ pub(crate) fn encode(tables: &Tables, meta_json: &[u8], build_time: i64) -> Vec<
     w.add(SEC_STRINGS, strings);
     whois_sections(&tables.whois, &mut w);
     timed_sections(&tables.timed, &mut w);
+
+    let mut routing = Vec::with_capacity(tables.as_routing.len() * AS_ROUTING_LEN);
+    for r in &tables.as_routing {
+        for v in [
+            r.prefixes,
+            r.small_prefixes,
+            r.upstreams,
+            r.lax_upstreams,
+            r.rewiring,
+        ] {
+            routing.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [r.churn, r.short_lived, r.moas] {
+            routing.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    w.add(SEC_AS_ROUTING, routing);
+    let mut geo = Vec::with_capacity(tables.as_countries.len() * AS_GEO_LEN);
+    for n in &tables.as_countries {
+        geo.extend_from_slice(&n.to_le_bytes());
+        geo.extend_from_slice(&[0; 4]);
+    }
+    w.add(SEC_AS_GEO, geo);
+    for id in SEC_RESERVED_FIRST..=SEC_RESERVED_LAST {
+        w.add(id, Vec::new());
+    }
 
     w.finish()
 }

@@ -86,6 +86,7 @@ pub(crate) fn parse_asn(name: &str, n: u64, line: &str) -> Result<Option<Record>
         origin,
         as_name: (!as_name.is_empty()).then_some(as_name),
         multi_origin: false,
+        other_origins: Vec::new(),
     }))
 }
 

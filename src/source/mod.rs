@@ -34,15 +34,25 @@
 //! c2, malware, phishing, spam, scanning, brute-force, other) and keep
 //! their timestamps; a timestamp before 1990, more than a day in the
 //! future, or unparseable is a bad record.
+//! | `as-rel` | `AS\|AS\|-1` (provider to customer) or `AS\|AS\|0` (peers), `#` comments; serial-2's fourth field accepted | CAIDA AS relationships (`YYYYMMDD.as-rel.txt`, `.as-rel2.txt`) |
+//! | `mmdb` | MaxMind DB (binary): country, ASN and Anonymous-IP flags (`is_hosting_provider`, `is_anonymous_vpn`, `is_public_proxy`, `is_residential_proxy`, `is_tor_exit_node`) | MaxMind GeoIP2/GeoLite2, DB-IP, ip-location-db |
+//! | `mrt` | MRT RIB dumps (`TABLE_DUMP_V2`): per prefix every origin seen, per path the AS before the origin as an upstream (cargo feature `mrt`, `bgpkit-parser`) | RouteViews, RIPE RIS |
+//! | `as2org` | `# format:` sections `aut\|changed\|aut_name\|org_id\|opaque_id\|source` and `org_id\|changed\|name\|country\|source` | CAIDA AS Organizations (`YYYYMMDD.as-org2info.txt`) |
+//! | `protect` | one IP or CIDR per line, `#`/`;` comments; never detected, only named | your list of cloud, CDN and anycast ranges (guard rails) |
 //!
 //! Gzip input (`.gz` dumps) is recognised from its magic bytes and
 //! decompressed on the fly, bounded by [`Limits::max_decompressed`].
 
 mod abuse;
 mod arin;
+mod as2org;
+mod asrel;
 mod delegated;
 mod iplocation;
 mod lines;
+mod mmdb;
+#[cfg(feature = "mrt")]
+mod mrt;
 mod netset;
 mod pdns;
 mod pfx2as;
@@ -120,6 +130,17 @@ pub enum Format {
     AbuseipdbJson,
     /// The generic CSV `indicator,first_seen,last_seen,category,source`.
     AbuseCsv,
+    /// CAIDA AS relationships: `AS|AS|-1` (provider to customer), `AS|AS|0` (peers).
+    AsRel,
+    /// A list of cloud, CDN and anycast ranges under guard rails (one IP or
+    /// CIDR per line). Never detected: name it (`protect:FILE`, `--protect`).
+    Protect,
+    /// MaxMind DB files: country, ASN and Anonymous-IP flags.
+    Mmdb,
+    /// MRT RIB dumps (RouteViews, RIPE RIS); read with the cargo feature `mrt`.
+    Mrt,
+    /// CAIDA AS Organizations: AS names and holders, organisation names and countries.
+    As2org,
 }
 
 impl Format {
@@ -142,6 +163,11 @@ impl Format {
         "threatfox-json",
         "abuseipdb-json",
         "abuse-csv",
+        "as-rel",
+        "protect",
+        "mmdb",
+        "mrt",
+        "as2org",
     ];
 
     /// The format's name.
@@ -168,6 +194,11 @@ impl Format {
             Format::ThreatfoxJson => "threatfox-json",
             Format::AbuseipdbJson => "abuseipdb-json",
             Format::AbuseCsv => "abuse-csv",
+            Format::AsRel => "as-rel",
+            Format::Protect => "protect",
+            Format::Mmdb => "mmdb",
+            Format::Mrt => "mrt",
+            Format::As2org => "as2org",
         }
     }
 
@@ -192,6 +223,11 @@ impl Format {
             | Format::ThreatfoxJson
             | Format::AbuseipdbJson
             | Format::AbuseCsv => SourceKind::AbuseFeed,
+            Format::AsRel => SourceKind::Relationships,
+            Format::Protect => SourceKind::Protected,
+            Format::Mmdb => SourceKind::Geo,
+            Format::Mrt => SourceKind::Routing,
+            Format::As2org => SourceKind::Whois,
         }
     }
 
@@ -251,6 +287,9 @@ impl Format {
             if line.starts_with('%') {
                 continue;
             }
+            if line.contains('|') && asrel::looks_like(line) {
+                return Ok(Format::AsRel);
+            }
             if let Some(f) = detect_whois(line) {
                 return Ok(f);
             }
@@ -258,6 +297,10 @@ impl Format {
                 return Ok(f);
             }
             if line.starts_with('#') {
+                let c = line.trim_start_matches('#').trim();
+                if c.starts_with("format:aut|") || c.starts_with("format:org_id|") {
+                    return Ok(Format::As2org);
+                }
                 seen_hash = true;
                 continue;
             }
@@ -475,6 +518,11 @@ impl FromStr for Format {
             "threatfox-json" | "threatfox" => Format::ThreatfoxJson,
             "abuseipdb-json" | "abuseipdb" => Format::AbuseipdbJson,
             "abuse-csv" | "generic-csv" => Format::AbuseCsv,
+            "as-rel" | "asrel" | "as-rel2" | "caida-as-rel" => Format::AsRel,
+            "protect" | "protected" => Format::Protect,
+            "mmdb" | "maxmind" | "geoip2" => Format::Mmdb,
+            "mrt" | "rib" | "table-dump" => Format::Mrt,
+            "as2org" | "as-org2info" | "caida-as2org" => Format::As2org,
             other => return Err(ParseFormatError(other.to_owned())),
         })
     }
@@ -506,6 +554,10 @@ pub enum SourceKind {
     AbuseFeed,
     /// Passive DNS observations.
     PassiveDns,
+    /// Business relationships between ASes (providers, customers, peers).
+    Relationships,
+    /// Ranges under guard rails: clouds, CDNs and anycast services.
+    Protected,
 }
 
 impl fmt::Display for SourceKind {
@@ -519,6 +571,8 @@ impl fmt::Display for SourceKind {
             SourceKind::Whois => "whois",
             SourceKind::AbuseFeed => "abuse-feed",
             SourceKind::PassiveDns => "passive-dns",
+            SourceKind::Relationships => "relationships",
+            SourceKind::Protected => "protected",
         })
     }
 }
@@ -694,6 +748,9 @@ pub enum Record {
         as_name: Option<String>,
         /// More than one AS originates the prefix (CAIDA `a_b`) or the origin is an AS set.
         multi_origin: bool,
+        /// The other origins of a multi-origin prefix or AS set, in the
+        /// source's order (empty otherwise).
+        other_origins: Vec<Asn>,
     },
     /// A range and its country.
     Country {
@@ -717,6 +774,30 @@ pub enum Record {
         as_name: Option<String>,
         /// Its country, as the list gives it.
         country: Option<Country>,
+    },
+    /// A business relationship between two ASes (CAIDA AS relationships).
+    AsLink {
+        /// The provider, or the first peer.
+        a: Asn,
+        /// The customer, or the second peer.
+        b: Asn,
+        /// What `a` is to `b`.
+        kind: Relationship,
+    },
+    /// Where a range is (geolocation) and what kind of network it is
+    /// (MaxMind Anonymous-IP flags), from an MMDB file.
+    Geolocation {
+        /// The addresses.
+        range: IpRange,
+        /// The geolocated country, when the database gives one.
+        country: Option<Country>,
+        /// Hosting and anonymiser flags.
+        flags: GeoFlags,
+    },
+    /// A range under guard rails: a cloud, CDN or anycast service.
+    Protected {
+        /// The addresses.
+        range: IpRange,
     },
     /// A registered address block (RPSL `inetnum`/`inet6num`, ARIN network).
     Registration(Box<Registration>),
@@ -747,6 +828,77 @@ pub enum Record {
 }
 
 /// Per-format parsing state.
+/// The MaxMind Anonymous-IP flags of a network.
+///
+/// ```
+/// use bphscore::source::GeoFlags;
+///
+/// let f = GeoFlags::default().with(GeoFlags::HOSTING).with(GeoFlags::TOR_EXIT);
+/// assert!(f.contains(GeoFlags::HOSTING));
+/// assert!(f.is_anonymiser());
+/// assert!(!GeoFlags::default().with(GeoFlags::HOSTING).is_anonymiser());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct GeoFlags(u8);
+
+impl GeoFlags {
+    /// `is_hosting_provider`.
+    pub const HOSTING: u8 = 1;
+    /// `is_anonymous_vpn`.
+    pub const VPN: u8 = 2;
+    /// `is_public_proxy`.
+    pub const PUBLIC_PROXY: u8 = 4;
+    /// `is_residential_proxy`.
+    pub const RESIDENTIAL_PROXY: u8 = 8;
+    /// `is_tor_exit_node`.
+    pub const TOR_EXIT: u8 = 16;
+    /// Every flag.
+    pub const ALL: u8 = 31;
+    /// The anonymiser flags (VPN, public or residential proxy, Tor exit).
+    pub const ANONYMISERS: u8 = 2 | 4 | 8 | 16;
+
+    /// The flags with `bit` set.
+    #[must_use]
+    pub fn with(self, bit: u8) -> Self {
+        GeoFlags(self.0 | (bit & Self::ALL))
+    }
+
+    /// Whether every bit of `bit` is set.
+    pub fn contains(self, bit: u8) -> bool {
+        self.0 & bit == bit
+    }
+
+    /// Whether any anonymiser flag is set.
+    pub fn is_anonymiser(self) -> bool {
+        self.0 & Self::ANONYMISERS != 0
+    }
+
+    /// Whether no flag is set.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The bits.
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+}
+
+/// What the first AS of a CAIDA relationship line is to the second.
+///
+/// ```
+/// use bphscore::source::Relationship;
+/// assert_ne!(Relationship::ProviderCustomer, Relationship::Peers);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Relationship {
+    /// `-1`: the first AS is a provider (upstream) of the second.
+    ProviderCustomer,
+    /// `0`: the two ASes are peers.
+    Peers,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct State {
     /// The date of the data, found in the source itself.
@@ -755,6 +907,8 @@ pub(crate) struct State {
     pub(crate) declared_records: Option<u64>,
     /// The header line of a CSV that requires one was read.
     pub(crate) header_seen: bool,
+    /// The section of a CAIDA AS2org file being read.
+    pub(crate) section: u8,
 }
 
 /// A streaming parser of one source: an iterator of records.
@@ -839,6 +993,20 @@ impl<R: BufRead> Parser<R> {
             Format::FeodoCsv => abuse::parse_feodo_csv(name, n, line, &mut self.state),
             Format::UrlhausCsv => abuse::parse_urlhaus_csv(name, n, line, &mut self.state),
             Format::AbuseCsv => abuse::parse_generic_csv(name, n, line, &mut self.state),
+            Format::AsRel => asrel::parse(name, n, line),
+            Format::As2org => as2org::parse(name, n, line, &mut self.state),
+            Format::Protect => netset::parse_protected(name, n, line),
+            // Binary: read whole by `SnapshotBuilder::add_mmdb`, never by lines.
+            Format::Mmdb => Err(Error::parse(
+                name,
+                n,
+                "an MMDB file is binary; add it with SnapshotBuilder::add_mmdb or --mmdb",
+            )),
+            Format::Mrt => Err(Error::parse(
+                name,
+                n,
+                "an MRT dump is binary; add it with SnapshotBuilder::add_mrt or --mrt",
+            )),
             Format::Rpsl
             | Format::ArinWhois
             | Format::FeodoJson
@@ -1257,6 +1425,21 @@ impl SourceInfo {
             .map(format_date)
             .unwrap_or_else(|| "unknown".to_owned())
     }
+}
+
+/// The routes, provider links and date of an MRT RIB dump (see `mrt`).
+#[cfg(feature = "mrt")]
+pub(crate) fn read_mrt(name: &str, reader: impl Read, limits: Limits) -> Result<mrt::Rib, Error> {
+    mrt::read(name, reader, limits)
+}
+
+/// The records of an MMDB file (see `mmdb`), and its build date.
+pub(crate) fn read_mmdb(
+    name: &str,
+    bytes: &[u8],
+    limits: Limits,
+) -> Result<(Vec<Record>, Option<i64>), Error> {
+    mmdb::read(name, bytes, limits)
 }
 
 #[cfg(test)]

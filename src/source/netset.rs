@@ -24,6 +24,31 @@ pub(crate) fn parse_entry(s: &str) -> Option<IpRange> {
     }
 }
 
+/// One line of a guard-rail list: an IP or a CIDR (no host bits), with
+/// `#` or `;` comments.
+pub(crate) fn parse_protected(name: &str, n: u64, line: &str) -> Result<Option<Record>, Error> {
+    let t = line.split(['#', ';']).next().unwrap_or("").trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let ok = if t.contains('/') {
+        t.parse::<IpNetwork>()
+            .ok()
+            .filter(|net| net.network() == net.ip())
+            .map(IpRange::from)
+    } else {
+        parse_entry(t)
+    };
+    match ok {
+        Some(range) => Ok(Some(Record::Protected { range })),
+        None => Err(Error::parse(
+            name,
+            n,
+            format!("not an IP address or CIDR block (without host bits): {t:?}"),
+        )),
+    }
+}
+
 /// Parses FireHOL's header dates: `Wed Nov 11 06:10:00 UTC 2026`.
 fn parse_header_date(s: &str) -> Option<i64> {
     let s = s.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -43,10 +43,14 @@ pub(crate) fn parse(name: &str, n: u64, line: &str) -> Result<Option<Record>, Er
         .parse()
         .map_err(|_| Error::parse(name, n, format!("invalid origin AS {asns:?}")))?;
     // Every member must be a number too, or the line is corrupt.
-    for member in asns.split(['_', ',']) {
-        member
+    let mut other_origins = Vec::new();
+    for (i, member) in asns.split(['_', ',']).enumerate() {
+        let asn = member
             .parse::<Asn>()
             .map_err(|_| Error::parse(name, n, format!("invalid origin AS {asns:?}")))?;
+        if i > 0 && asn != origin && !other_origins.contains(&asn) {
+            other_origins.push(asn);
+        }
     }
     let net = IpNetwork::new(net.network(), net.prefix()).unwrap_or(net);
     Ok(Some(Record::Route {
@@ -54,12 +58,17 @@ pub(crate) fn parse(name: &str, n: u64, line: &str) -> Result<Option<Record>, Er
         origin,
         as_name: None,
         multi_origin: asns.contains(['_', ',']),
+        other_origins,
     }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn bphscore_asn(n: u32) -> Asn {
+        Asn::new(n)
+    }
 
     #[test]
     fn lines() {
@@ -68,10 +77,12 @@ mod tests {
                 origin,
                 multi_origin,
                 range,
+                other_origins,
                 ..
             }) => {
                 assert_eq!(origin.get(), 65536);
                 assert!(multi_origin);
+                assert_eq!(other_origins, vec![bphscore_asn(64504)]);
                 assert_eq!(range.to_string(), "198.51.100.0-198.51.100.255");
             }
             other => panic!("{other:?}"),

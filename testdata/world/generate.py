@@ -103,6 +103,7 @@ PFX2AS_V4 = [
     (IP4("203.0.113.0/24"), "64504"),
     (IP4("240.0.0.0/10"), "64501"),
     (IP4("240.16.0.0/12"), "64501"),
+    (IP4("240.1.2.0/24"), "64501"),      # the cloud's anycast DNS range
 ]
 PFX2AS_V6 = [
     (IP6("2001:db8:100::/40"), "64500"),
@@ -111,6 +112,73 @@ PFX2AS_V6 = [
     (IP6("2001:db8:400::/40"), "64503"),
     (IP6("2001:db8:500::/48"), "64504"),
 ]
+
+# Routing history: the dated prefix2as series before the current
+# (2026-11-01) snapshot. Every network announces what it announces now,
+# except that AS64502 fragments and churns its space and moves between
+# upstreams, the bad customer /24 of AS64503 appears in September, and the
+# rebrand AS64505 appears in October.
+ANYCAST = IP4("240.1.2.0/24")
+HISTORY_DATES = ["20260801", "20260901", "20261001"]
+BPH_V4_HISTORY = {
+    "20260801": [(IP4("198.18.0.0/21"), "64502"), (IP4("198.18.8.0/22"), "64502"),
+                 (IP4("198.18.12.0/24"), "64502")],
+    "20260901": [(IP4("198.18.0.0/20"), "64502"), (IP4("198.18.13.0/24"), "64502")],
+    "20261001": [(IP4("198.18.0.0/20"), "64502"), (IP4("198.18.14.0/24"), "64502"),
+                 (IP4("198.18.15.0/24"), "64502")],
+}
+
+
+def pfx2as_history_v4(date):
+    out = []
+    for p, o in PFX2AS_V4:
+        if o == "64502":
+            continue
+        if p == BAD_BLOCK and date < "20260901":
+            continue
+        if p == REBRAND_BLOCK and date < "20261001":
+            continue
+        out.append((p, o))
+    return out + BPH_V4_HISTORY[date]
+
+
+# CAIDA AS relationships per date: (a, b, rel) with -1 = a provides
+# transit to b, 0 = peers. AS65536 (EXAMPLE-TRANSIT) and AS65538 are stable
+# transit providers; AS64502 is cut off and moves every month (AS65537 →
+# AS65539 → AS65540 → AS65541); AS65540 and AS65541 also carry the rebrand
+# AS64505, so they are lax upstreams of both.
+AS_REL_DATES = ["20260801", "20260901", "20261001", "20261101"]
+AS_REL_STABLE = [
+    (65536, 64500, -1), (65536, 64501, -1), (65538, 64501, -1),
+    (65536, 64503, -1), (65536, 64504, -1), (65538, 65536, 0),
+    (64500, 64501, 0),
+]
+AS_REL_MOVING = {
+    "20260801": [(65537, 64502, -1)],
+    "20260901": [(65539, 64502, -1)],
+    "20261001": [(65540, 64502, -1), (65540, 64505, -1)],
+    "20261101": [(65541, 64502, -1), (65541, 64505, -1)],
+}
+
+
+def build_as_rel(date):
+    lines = [
+        "# name: AS relationships (synthetic, bphscore default world; CC0 1.0)",
+        "# source:topology|BGP|%s|routeviews|route-views2" % date,
+        "# inferred clique: 65536 65538",
+        "# IXP ASes:",
+    ]
+    rows = sorted(AS_REL_STABLE + AS_REL_MOVING[date])
+    lines += ["%d|%d|%d" % r for r in rows]
+    return "".join(l + "\n" for l in lines)
+
+
+# Guard rails: ranges of clouds, CDNs and anycast services.
+def build_protected():
+    return ("# Cloud, CDN and anycast ranges under guard rails (synthetic; CC0 1.0)\n"
+            "# one IP or CIDR per line; `#` or `;` comments\n"
+            "%s ; EXAMPLE-CLOUD anycast DNS\n" % ANYCAST)
+
 
 # Spamhaus.
 DROP_V4 = [
@@ -469,6 +537,32 @@ FORMATS = [
      "multi-origin prefixes join ASNs with `_`. Includes the more-specific "
      "198.18.200.0/24 inside 198.18.128.0/17."),
     ("routeviews-rv6-20261101-1200.pfx2as", "CAIDA RouteViews prefix2as (IPv6), same layout."),
+    ("routeviews-rv2-20260801-1200.pfx2as",
+     "CAIDA RouteViews prefix2as (IPv4) of 2026-08-01, the oldest of the dated "
+     "series: AS64502 announces 198.18.0.0/21, 198.18.8.0/22 and 198.18.12.0/24; "
+     "no bad customer /24, no AS64505."),
+    ("routeviews-rv6-20260801-1200.pfx2as", "CAIDA RouteViews prefix2as (IPv6) of 2026-08-01."),
+    ("routeviews-rv2-20260901-1200.pfx2as",
+     "prefix2as (IPv4) of 2026-09-01: AS64502 announces 198.18.0.0/20 and "
+     "198.18.13.0/24; AS64503's bad customer /24 appears."),
+    ("routeviews-rv6-20260901-1200.pfx2as", "CAIDA RouteViews prefix2as (IPv6) of 2026-09-01."),
+    ("routeviews-rv2-20261001-1200.pfx2as",
+     "prefix2as (IPv4) of 2026-10-01: AS64502 announces 198.18.0.0/20, "
+     "198.18.14.0/24 and 198.18.15.0/24; AS64505 appears with 198.18.16.0/22."),
+    ("routeviews-rv6-20261001-1200.pfx2as", "CAIDA RouteViews prefix2as (IPv6) of 2026-10-01."),
+    ("20260801.as-rel.txt",
+     "CAIDA AS relationships (serial-1): `#` header lines, then `AS|AS|-1` "
+     "(provider to customer) or `AS|AS|0` (peers). AS64502's upstream is AS65537."),
+    ("20260901.as-rel.txt", "AS relationships of 2026-09-01: AS64502 moved to AS65539."),
+    ("20261001.as-rel.txt",
+     "AS relationships of 2026-10-01: AS64502 moved to AS65540, which also "
+     "carries the rebrand AS64505."),
+    ("20261101.as-rel.txt",
+     "AS relationships of 2026-11-01: AS64502 and AS64505 moved to AS65541."),
+    ("protected-ranges.txt",
+     "Guard-rail list (`--protect`): one CIDR per line with a `;` comment. "
+     "Holds the cloud's anycast DNS range 240.1.2.0/24 (announced apart in "
+     "pfx2as, with listed addresses)."),
     ("drop_v4.json",
      "Spamhaus DROP JSON lines (IPv4): one `{\"cidr\",\"sblid\",\"rir\"}` object per "
      "line, then a metadata object (`timestamp` = 2026-11-10T00:00:00Z, `size` = "
@@ -568,7 +662,18 @@ def build_readme(hashes, listing_rows, query_rows, line_counts):
         "2026-10-15, after its 2014 registration. The generic CSV holds 12 spam "
         "listings of the previous holder, last seen before that date: they are "
         "reset, not counted. Listings older than the one-year horizon are "
-        "dropped.\n\n")
+        "dropped.\n"
+        "- Routing history (dated prefix2as series 2026-08-01, 09-01, 10-01 and "
+        "the current 11-01; AS relationships of the same four dates): AS64502 "
+        "fragments and churns its space (a /21, a /22 and a /24; then the /20 "
+        "and another /24; then the /20 and two more /24s; then the /20 alone) "
+        "and changes upstream every month (AS65537, AS65539, AS65540, AS65541). "
+        "AS65540 and AS65541 also carry the rebrand AS64505: they are lax "
+        "upstreams. The other networks keep their upstreams (AS65536, and "
+        "AS65538 for the cloud).\n"
+        "- Guard rails: the cloud announces its anycast DNS range 240.1.2.0/24 "
+        "apart, and `protected-ranges.txt` lists it; its listed addresses "
+        "(240.1.2.3 among them) count for the range alone, never for AS64501.\n\n")
     parts.append("## FireHOL listings\n\n")
     parts.append("Distinct listed addresses, counted from the generated netsets:\n\n")
     parts.append(md_table(("Space", "Family", "Listed IPs", "Netset lines"), listing_rows))
@@ -1105,6 +1210,14 @@ def check_world():
     for p, _, _ in DROP_V4 + DROP_V6:
         assert in_doc_space(p), p
     assert in_doc_space(UNROUTED)
+    for date in HISTORY_DATES:
+        for p, origin in pfx2as_history_v4(date):
+            assert in_doc_space(p), p
+            assert all(doc_asn(int(a)) for a in origin.split("_")), origin
+    for date in AS_REL_DATES:
+        for a, b, _ in AS_REL_STABLE + AS_REL_MOVING[date]:
+            assert doc_asn(a) and doc_asn(b), (a, b)
+    assert in_doc_space(ANYCAST)
 
 
 def check_non_overlapping(nets, what):
@@ -1130,6 +1243,12 @@ def main():
     files["country-ipv6-20261101.csv"] = cc6
     files["routeviews-rv2-20261101-1200.pfx2as"] = build_pfx2as(PFX2AS_V4)
     files["routeviews-rv6-20261101-1200.pfx2as"] = build_pfx2as(PFX2AS_V6)
+    for date in HISTORY_DATES:
+        files["routeviews-rv2-%s-1200.pfx2as" % date] = build_pfx2as(pfx2as_history_v4(date))
+        files["routeviews-rv6-%s-1200.pfx2as" % date] = build_pfx2as(PFX2AS_V6)
+    for date in AS_REL_DATES:
+        files["%s.as-rel.txt" % date] = build_as_rel(date)
+    files["protected-ranges.txt"] = build_protected()
     files["drop_v4.json"] = build_drop_json(DROP_V4)
     files["drop_v6.json"] = build_drop_json(DROP_V6)
     files["drop.txt"] = build_drop_txt()
