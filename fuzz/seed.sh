@@ -49,7 +49,9 @@ seed protect_list "$world"/*.netset "$world"/protected-ranges.txt
 seed parse_as_rel "$world"/*.as-rel.txt
 seed parse_as2org "$root"/testdata/routing/*.as-org2info.txt
 seed build_series "$world"/routeviews-rv2-*.pfx2as "$world"/*.as-rel.txt
-# MMDB seeds: the real databases scripts/fetch-real-data.sh puts in data/, when there.
+# MMDB seeds: the default world's database, and the real databases
+# scripts/fetch-real-data.sh puts in data/, when there.
+seed parse_mmdb "$world"/*.mmdb
 for f in "$root"/data/*.mmdb "$root"/data/maxmind-test/*.mmdb; do seed parse_mmdb "$f"; done
 seed live_dns_answers "$world"/queries.txt
 
@@ -100,7 +102,7 @@ combine "$corpus/build_snapshot/whole-ipv6-space.txt" \
     "$hostile"/whole-ipv6-space-split.netset
 
 # A default-world snapshot, built by the command-line tool in the same
-# source order as the embedded world (routing, geo, abuse, registry, AS
+# source order as the embedded world (routing, geo, abuse, registry, MMDB, AS
 # relationships, earlier prefix2as snapshots, guard rails).
 snapshot="$corpus/open_snapshot/world.bph"
 mkdir -p "$corpus/open_snapshot"
@@ -121,6 +123,7 @@ mkdir -p "$corpus/open_snapshot"
         --abuse "$world"/abuseipdb-blacklist-20261112.json \
         --abuse "$world"/abuseipdb-check-block-20261112.json \
         --abuse "$world"/abuse-generic-20261112.csv \
+        --mmdb "$world"/geo-anonymous-20261101.mmdb \
         --as-rel "$world"/20260801.as-rel.txt --as-rel "$world"/20260901.as-rel.txt \
         --as-rel "$world"/20261001.as-rel.txt --as-rel "$world"/20261101.as-rel.txt \
         --pfx2as "$world"/routeviews-rv2-20260801-1200.pfx2as --pfx2as "$world"/routeviews-rv6-20260801-1200.pfx2as \

@@ -16,7 +16,11 @@
 //! series of prefix2as snapshots and AS-relationship files ([`HISTORY`] and
 //! the `*.as-rel.txt` files of [`FILES`]) gives AS64502 a history of
 //! fragmented, churning space and monthly upstream changes, and the cloud's
-//! anycast range 240.1.2.0/24 is under guard rails ([`PROTECTED`]). The files live in
+//! anycast range 240.1.2.0/24 is under guard rails ([`PROTECTED`]). A
+//! MaxMind DB file ([`GEOLOCATION`]) geolocates AS64502, registered in SC,
+//! in NL and RU as a hosting provider with an anonymous-VPN slice, the
+//! cloud as hosting in three countries and the ISP where it is registered.
+//! The files live in
 //! `testdata/world/` with a README giving each file's SHA-256; they are
 //! compiled into the library, so `bphscore score` works with no files and
 //! no network.
@@ -24,6 +28,7 @@
 //! ```
 //! let snapshot = bphscore::world::snapshot()?;
 //! let files = bphscore::world::FILES.len()
+//!     + bphscore::world::GEOLOCATION.len()
 //!     + bphscore::world::HISTORY.len()
 //!     + bphscore::world::PROTECTED.len();
 //! assert_eq!(snapshot.sources().len(), files);
@@ -46,7 +51,7 @@ macro_rules! world_file {
     };
 }
 
-/// The world's source files (name, content), in build order.
+/// The world's text source files (name, content), in build order.
 pub const FILES: &[(&str, &[u8])] = &[
     world_file!("asn-ipv4-20261101.csv"),
     world_file!("asn-ipv6-20261101.csv"),
@@ -89,6 +94,12 @@ pub const HISTORY: &[(&str, &[u8])] = &[
     world_file!("routeviews-rv6-20261001-1200.pfx2as"),
 ];
 
+/// The MaxMind DB files (geolocated countries and Anonymous-IP flags),
+/// added with [`SnapshotBuilder::add_mmdb`] after the other sources of
+/// [`FILES`] and before its AS-relationship files, in the command line's
+/// order.
+pub const GEOLOCATION: &[(&str, &[u8])] = &[world_file!("geo-anonymous-20261101.mmdb")];
+
 /// The guard-rail lists (cloud, CDN and anycast ranges), added with
 /// [`SnapshotBuilder::add_protected`].
 pub const PROTECTED: &[(&str, &[u8])] = &[world_file!("protected-ranges.txt")];
@@ -100,8 +111,17 @@ pub const QUERIES: &str = include_str!("../testdata/world/queries.txt");
 /// Builds the default world's snapshot in memory (a few milliseconds).
 pub fn snapshot() -> Result<Snapshot<Vec<u8>>> {
     let mut builder = SnapshotBuilder::new().build_time(BUILD_TIME);
-    for (name, bytes) in FILES {
-        builder.add_reader(name, None, *bytes)?;
+    let (series, others): (Vec<_>, Vec<_>) = FILES
+        .iter()
+        .partition(|(name, _)| name.ends_with(".as-rel.txt"));
+    for &&(name, bytes) in &others {
+        builder.add_reader(name, None, bytes)?;
+    }
+    for (name, bytes) in GEOLOCATION {
+        builder.add_mmdb(name, bytes)?;
+    }
+    for &&(name, bytes) in &series {
+        builder.add_reader(name, None, bytes)?;
     }
     for (name, bytes) in HISTORY {
         builder.add_dated(name, None, *bytes, None)?;

@@ -102,6 +102,9 @@ fn build_world(dir: &Path) -> PathBuf {
         };
         cmd.arg(flag).arg(world(name));
     }
+    for (name, _) in bphscore::world::GEOLOCATION {
+        cmd.arg("--mmdb").arg(world(name));
+    }
     for (name, _) in bphscore::world::HISTORY {
         cmd.arg("--pfx2as").arg(world(name));
     }
@@ -144,6 +147,7 @@ fn build_then_score_and_inspect() {
     assert_eq!(
         v["sources"].as_array().unwrap().len(),
         bphscore::world::FILES.len()
+            + bphscore::world::GEOLOCATION.len()
             + bphscore::world::HISTORY.len()
             + bphscore::world::PROTECTED.len()
     );

@@ -252,6 +252,7 @@ fn world_files_match_their_readme_hashes() {
     let readme = include_str!("../testdata/world/README.md");
     let all = bphscore::world::FILES
         .iter()
+        .chain(bphscore::world::GEOLOCATION)
         .chain(bphscore::world::HISTORY)
         .chain(bphscore::world::PROTECTED);
     for (name, bytes) in all {
@@ -482,4 +483,67 @@ fn rebrand_is_linked_and_inherits_discounted_evidence() {
     let plain = plain_world.score_asn(Asn::new(64505));
     assert_eq!(plain.features.get(Feature::EntityLinkedListed), 0.0);
     assert!(plain.probability < s.probability);
+}
+
+// ---- geolocation: the MMDB file ----
+
+#[test]
+fn mmdb_geolocates_the_bulletproof_as_away_from_its_registration() {
+    let d = Detector::default_world().unwrap();
+    let score = |q: &str| d.score(&q.parse().unwrap());
+
+    // AS64502 is registered in SC, geolocated in NL and RU, all hosting.
+    let s = score("198.18.3.7");
+    assert_eq!(s.class, Class::Bulletproof);
+    assert_eq!(s.features.get(Feature::GeoCountryMismatch), 1.0);
+    assert_eq!(s.features.get(Feature::GeoHosting), 1.0);
+    assert_eq!(s.features.get(Feature::GeoAnonymiser), 0.0);
+    // Its anonymous-VPN slice, 198.18.14.0/23: all of a /24 in it, an
+    // eighth of the /20.
+    let s = score("198.18.14.0/24");
+    assert_eq!(s.features.get(Feature::GeoAnonymiser), 1.0);
+    let s = score("198.18.0.0/20");
+    assert!((s.features.get(Feature::GeoAnonymiser) - 0.125).abs() < 1e-9);
+    assert_eq!(s.features.get(Feature::GeoCountryMismatch), 1.0);
+
+    // Countries per AS: the bulletproof AS 2, the cloud 3, the ISP 1.
+    for (asn, countries) in [("AS64502", 2.0), ("AS64501", 3.0), ("AS64500", 1.0)] {
+        let s = score(asn);
+        assert_eq!(s.features.get(Feature::GeoAsCountries), countries, "{asn}");
+    }
+    // The ISP is where it is registered, and not hosting.
+    let s = score("100.64.1.1");
+    assert_eq!(s.features.get(Feature::GeoCountryMismatch), 0.0);
+    assert_eq!(s.features.get(Feature::GeoHosting), 0.0);
+
+    // The cloud's reasons name the MMDB file and its build date: hosting,
+    // half of its /10 geolocated outside the US, three countries.
+    let s = score("240.0.0.0/10");
+    assert_eq!(s.class, Class::Clean);
+    for feature in [Feature::GeoHosting, Feature::GeoCountryMismatch] {
+        let r = s
+            .reasons
+            .iter()
+            .find(|r| r.feature == feature)
+            .unwrap_or_else(|| panic!("no {} reason: {:?}", feature.name(), s.reasons));
+        let src = r.source.expect("a geolocation reason names its source");
+        assert_eq!(src.name, "geo-anonymous-20261101.mmdb");
+        assert_eq!(src.date_text(), "2026-11-01T00:00:00Z");
+    }
+    let s = score("AS64501");
+    let r = s
+        .reasons
+        .iter()
+        .find(|r| r.feature == Feature::GeoAsCountries)
+        .expect("a countries-per-AS reason");
+    assert!(
+        r.explain().contains("geolocated in 3 countries"),
+        "{}",
+        r.explain()
+    );
+
+    // The ranking holds: bulletproof AS, then the cloud, then the ISP.
+    let p = |q: &str| score(q).probability;
+    assert!(p("AS64502") > 0.99);
+    assert!(p("AS64501") > p("AS64500"));
 }

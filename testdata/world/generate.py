@@ -673,7 +673,12 @@ def build_readme(hashes, listing_rows, query_rows, line_counts):
         "AS65538 for the cloud).\n"
         "- Guard rails: the cloud announces its anycast DNS range 240.1.2.0/24 "
         "apart, and `protected-ranges.txt` lists it; its listed addresses "
-        "(240.1.2.3 among them) count for the range alone, never for AS64501.\n\n")
+        "(240.1.2.3 among them) count for the range alone, never for AS64501.\n"
+        "- Geolocation (`%s`): AS64502, registered in SC, is geolocated in NL and "
+        "RU and flagged as a hosting provider, with an anonymous-VPN /23 "
+        "(198.18.14.0/23); the cloud is hosting geolocated in three countries (US, "
+        "DE, SG), except its anycast DNS range; the ISP is geolocated where it is registered (NL) and is not "
+        "hosting.\n\n" % MMDB_NAME)
     parts.append("## FireHOL listings\n\n")
     parts.append("Distinct listed addresses, counted from the generated netsets:\n\n")
     parts.append(md_table(("Space", "Family", "Listed IPs", "Netset lines"), listing_rows))
@@ -1196,6 +1201,174 @@ def build_timed(rng):
     }
 
 # ---------------------------------------------------------------------------
+# Geolocation: a MaxMind DB file (MMDB).
+# ---------------------------------------------------------------------------
+
+MMDB_NAME = "geo-anonymous-20261101.mmdb"
+MMDB_BUILD_TIME = utc(2026, 11, 1, 0, 0, 0)
+MMDB_DATABASE_TYPE = "bphscore-World-Geo-Anonymous"
+
+# (network, geolocated country, Anonymous-IP flags). Country and
+# Anonymous-IP data in one database, as GeoIP2 Enterprise has them. The
+# bulletproof AS (registered SC) is geolocated in NL and RU, all of it a
+# hosting provider, a slice an anonymous VPN; the cloud is hosting spread
+# over three countries; the ISP is where it is registered and not hosting.
+# The cloud's anycast DNS range is not a hosting provider's: a
+# more-specific network, cut out of the /12 around it. AS64503, AS64504,
+# AS64505 and the transit are in no network of the file.
+MMDB_NETWORKS = [
+    (IP4("100.64.0.0/12"), "NL", ()),
+    (IP4("198.18.0.0/21"), "NL", ("is_hosting_provider",)),
+    (IP4("198.18.8.0/22"), "RU", ("is_hosting_provider",)),
+    (IP4("198.18.12.0/23"), "RU", ("is_hosting_provider",)),
+    (IP4("198.18.14.0/23"), "RU", ("is_anonymous_vpn", "is_hosting_provider")),
+    (IP4("240.0.0.0/12"), "US", ("is_hosting_provider",)),
+    (ANYCAST, "US", ()),
+    (IP4("240.16.0.0/12"), "DE", ("is_hosting_provider",)),
+    (IP4("240.32.0.0/12"), "US", ("is_hosting_provider",)),
+    (IP4("240.48.0.0/12"), "SG", ("is_hosting_provider",)),
+    (IP6("2001:db8:100::/40"), "NL", ()),
+    (IP6("2001:db8:200::/40"), "US", ("is_hosting_provider",)),
+    (IP6("2001:db8:300::/48"), "NL", ("is_hosting_provider",)),
+]
+
+# Data types of the MaxMind DB format 2.0 used here.
+MMDB_UTF8, MMDB_UINT16, MMDB_UINT32, MMDB_MAP = 2, 5, 6, 7
+MMDB_UINT64, MMDB_ARRAY, MMDB_BOOLEAN = 9, 11, 14
+
+
+def mmdb_control(kind, size):
+    """The control byte(s) of a field: type (extended above 7) and size."""
+    if size < 29:
+        first, extra = size, b""
+    elif size < 285:
+        first, extra = 29, bytes([size - 29])
+    else:
+        first, extra = 30, (size - 285).to_bytes(2, "big")
+    if kind <= 7:
+        return bytes([(kind << 5) | first]) + extra
+    return bytes([first, kind - 7]) + extra
+
+
+def mmdb_uint(kind, n):
+    raw = n.to_bytes(8, "big").lstrip(b"\0")
+    return mmdb_control(kind, len(raw)) + raw
+
+
+def mmdb_encode(value):
+    """Strings, booleans, uint32 (ints), maps (sorted keys) and lists."""
+    if isinstance(value, bool):
+        return mmdb_control(MMDB_BOOLEAN, int(value))
+    if isinstance(value, int):
+        return mmdb_uint(MMDB_UINT32, value)
+    if isinstance(value, str):
+        raw = value.encode("utf-8")
+        return mmdb_control(MMDB_UTF8, len(raw)) + raw
+    if isinstance(value, dict):
+        out = mmdb_control(MMDB_MAP, len(value))
+        for key in sorted(value):
+            out += mmdb_encode(key) + mmdb_encode(value[key])
+        return out
+    if isinstance(value, list):
+        return mmdb_control(MMDB_ARRAY, len(value)) + b"".join(mmdb_encode(v) for v in value)
+    raise TypeError(value)
+
+
+def mmdb_key(net):
+    """(bits, prefix length) in the IPv6 tree: IPv4 networks under ::/96."""
+    if net.version == 4:
+        return int(net.network_address), 96 + net.prefixlen
+    return int(net.network_address), net.prefixlen
+
+
+def build_mmdb(networks, database_type, build_epoch, description):
+    """A MaxMind DB file (format 2.0): an IPv6 search tree with 24-bit
+    records, a 16-byte zero separator, the data section (one record per
+    distinct value) and the metadata. Networks must not overlap."""
+    nodes = [[None, None]]          # None: empty; ("node", i); ("data", offset)
+    data = b""
+    offsets = {}
+    for net, value in networks:
+        encoded = mmdb_encode(value)
+        if encoded not in offsets:
+            offsets[encoded] = len(data)
+            data += encoded
+        bits, length = mmdb_key(net)
+        node = 0
+        for depth in range(length):
+            bit = (bits >> (127 - depth)) & 1
+            if depth + 1 == length:
+                assert nodes[node][bit] is None, net
+                nodes[node][bit] = ("data", offsets[encoded])
+                break
+            rec = nodes[node][bit]
+            if rec is None:
+                nodes.append([None, None])
+                rec = nodes[node][bit] = ("node", len(nodes) - 1)
+            assert rec[0] == "node", net
+            node = rec[1]
+    count = len(nodes)
+    tree = bytearray()
+    for pair in nodes:
+        for rec in pair:
+            if rec is None:
+                v = count
+            elif rec[0] == "node":
+                v = rec[1]
+            else:
+                v = count + 16 + rec[1]
+            tree += v.to_bytes(3, "big")
+    meta = mmdb_control(MMDB_MAP, 9)
+    for key, field in [
+        ("binary_format_major_version", mmdb_uint(MMDB_UINT16, 2)),
+        ("binary_format_minor_version", mmdb_uint(MMDB_UINT16, 0)),
+        ("build_epoch", mmdb_uint(MMDB_UINT64, build_epoch)),
+        ("database_type", mmdb_encode(database_type)),
+        ("description", mmdb_encode({"en": description})),
+        ("ip_version", mmdb_uint(MMDB_UINT16, 6)),
+        ("languages", mmdb_encode(["en"])),
+        ("node_count", mmdb_uint(MMDB_UINT32, count)),
+        ("record_size", mmdb_uint(MMDB_UINT16, 24)),
+    ]:
+        meta += mmdb_encode(key) + field
+    return bytes(tree) + b"\0" * 16 + data + b"\xab\xcd\xefMaxMind.com" + meta
+
+
+def build_geo_mmdb():
+    """The MMDB networks: a network holding a more-specific one of the
+    list is cut into the CIDRs around it (the tree's leaves cannot nest)."""
+    networks = []
+    for net, cc, flags in MMDB_NETWORKS:
+        value = {"country": {"iso_code": cc}}
+        for flag in flags:
+            value[flag] = True
+        pieces = [net]
+        for inner, _, _ in MMDB_NETWORKS:
+            if inner != net and inner.version == net.version and inner.subnet_of(net):
+                pieces = [q for p in pieces
+                          for q in (p.address_exclude(inner) if inner.subnet_of(p) else [p])]
+        networks.extend((p, value) for p in sorted(pieces))
+    return build_mmdb(
+        networks, MMDB_DATABASE_TYPE, epoch(MMDB_BUILD_TIME),
+        "Synthetic geolocation and Anonymous-IP data (bphscore default world); "
+        "reserved space only; CC0 1.0")
+
+
+GEO_FORMATS = [
+    (MMDB_NAME,
+     "MaxMind DB (binary, format 2.0; IPv6 tree with IPv4 under `::/96`, 24-bit "
+     "records, `build_epoch` 2026-11-01T00:00:00Z), GeoIP2 Country and Anonymous-IP "
+     "fields in one database: `country.iso_code` and the flags `is_hosting_provider` "
+     "and `is_anonymous_vpn`. AS64502 (registered SC) is geolocated in NL "
+     "(198.18.0.0/21, 2001:db8:300::/48) and RU (198.18.8.0/21), all of it hosting, "
+     "198.18.14.0/23 an anonymous VPN; the cloud is hosting in US, DE and SG (four "
+     "/12s, and its IPv6 /40 in US) except its anycast DNS range 240.1.2.0/24 "
+     "(US, not hosting); the ISP is in NL, not hosting. Written by "
+     "`build_mmdb` in `generate.py`."),
+]
+
+
+# ---------------------------------------------------------------------------
 # Main.
 # ---------------------------------------------------------------------------
 
@@ -1218,6 +1391,8 @@ def check_world():
         for a, b, _ in AS_REL_STABLE + AS_REL_MOVING[date]:
             assert doc_asn(a) and doc_asn(b), (a, b)
     assert in_doc_space(ANYCAST)
+    for p, _, _ in MMDB_NETWORKS:
+        assert in_doc_space(p), p
 
 
 def check_non_overlapping(nets, what):
@@ -1278,6 +1453,7 @@ def main():
     files["arin_db-20261101.txt"] = build_arin()
     files["delegated-ripencc-extended-20261101"] = build_delegated()
     files.update(build_timed(random.Random(SEED + 1)))
+    files[MMDB_NAME] = build_geo_mmdb()
     files["queries.txt"] = "".join(q + "\n" for q in QUERIES)
 
     pfx = PFX2AS_V4 + PFX2AS_V6
@@ -1285,16 +1461,19 @@ def main():
     query_rows = [query_facts(q, fh[4] + fh[6], pfx, drop) for q in QUERIES]
 
     # The time-aware sources go before the queries in the README's table.
-    FORMATS[len(FORMATS) - 1:len(FORMATS) - 1] = TIMED_FORMATS
+    FORMATS[len(FORMATS) - 1:len(FORMATS) - 1] = TIMED_FORMATS + GEO_FORMATS
     names = [f for f, _ in FORMATS]
     assert sorted(names) == sorted(files), "FORMATS and files disagree"
     hashes, line_counts = [], {}
     for name in names:
-        data = files[name].encode("ascii")
+        data = files[name]
+        binary = isinstance(data, bytes)
+        if not binary:
+            data = data.encode("ascii")
         with open(os.path.join(OUT_DIR, name), "wb") as fp:
             fp.write(data)
         hashes.append((name, hashlib.sha256(data).hexdigest()))
-        line_counts[name] = data.count(b"\n")
+        line_counts[name] = "- (%d bytes)" % len(data) if binary else data.count(b"\n")
     readme = build_readme(hashes, listing_rows, query_rows, line_counts)
     with open(os.path.join(OUT_DIR, "README.md"), "wb") as fp:
         fp.write(readme.encode("utf-8"))
