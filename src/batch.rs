@@ -350,7 +350,27 @@ fn read_block<R: BufRead>(
     Ok(false)
 }
 
+/// Lines that go through [`score_block`]'s look-up pipeline together.
+const GROUP: usize = 32;
+
+/// A line of a group that the fast path scores: its address, where its
+/// text is in the block, and (after the look-up) its interval.
+#[derive(Clone, Copy)]
+struct FastLine {
+    ip: std::net::IpAddr,
+    text: (u32, u32),
+    interval: usize,
+}
+
 /// Scores the lines of `block` into `out`; returns the number of error rows.
+///
+/// For CSV, the canonical addresses of a group of lines (most of a typical
+/// input) are looked up in stages, each over the whole group: parse and
+/// prefetch the bucket's entry points; prefetch the search's first probe;
+/// search and prefetch the interval's cached row parts; prefetch the
+/// parts' text; then write every row of the group in order. The cache
+/// misses of one line's chain (entry points, slots, row parts, text)
+/// overlap those of the other lines instead of following each other.
 fn score_block<S: AsRef<[u8]>>(
     detector: &Detector<S>,
     cache: &RowCache,
@@ -359,42 +379,98 @@ fn score_block<S: AsRef<[u8]>>(
     out: &mut Vec<u8>,
 ) -> u64 {
     let mut errors = 0;
-    let csv = options.format == OutputFormat::Csv;
-    for (k, item) in block.items.iter().enumerate() {
-        let line = block.first_line + k as u64;
-        let raw = &block.text[item.start as usize..item.end as usize];
-        if let Some(message) = &item.error {
-            errors += 1;
-            write_row(out, options, line, "", None, Some(message));
-            continue;
+    if options.format != OutputFormat::Csv {
+        for k in 0..block.items.len() {
+            errors += score_general(detector, options, block, k, out);
         }
-        // Canonical dotted quads, most of a typical input, are recognised
-        // from the bytes; everything else is checked as UTF-8 and parsed.
-        if csv && let Some((ip, text)) = parse_ip(raw) {
-            cache.write_ip_row(detector, out, line, text, ip);
-            continue;
-        }
-        let text = match std::str::from_utf8(raw) {
-            Ok(t) => t.trim(),
-            Err(e) => {
-                errors += 1;
-                let message = format!("invalid UTF-8 at byte {} of the line", e.valid_up_to());
-                write_row(out, options, line, "", None, Some(&message));
+        return errors;
+    }
+    let base = block.text.as_ptr() as usize;
+    let mut group: [Option<FastLine>; GROUP] = [None; GROUP];
+    for first in (0..block.items.len()).step_by(GROUP) {
+        let items = &block.items[first..block.items.len().min(first + GROUP)];
+        for (slot, item) in group.iter_mut().zip(items) {
+            *slot = None;
+            if item.error.is_some() {
                 continue;
             }
-        };
-        match text.parse::<Subject>() {
-            Ok(subject) => {
-                let score = detector.score(&subject);
-                write_row(out, options, line, text, Some(&score), None);
+            let raw = &block.text[item.start as usize..item.end as usize];
+            if let Some((ip, text)) = parse_ip(raw) {
+                if let std::net::IpAddr::V4(a) = ip {
+                    detector.prefetch_v4_index(a);
+                }
+                let at = (text.as_ptr() as usize - base) as u32;
+                *slot = Some(FastLine {
+                    ip,
+                    text: (at, at + text.len() as u32),
+                    interval: 0,
+                });
             }
-            Err(e) => {
-                errors += 1;
-                write_row(out, options, line, text, None, Some(&e.to_string()));
+        }
+        for line in group[..items.len()].iter().flatten() {
+            if let std::net::IpAddr::V4(a) = line.ip {
+                detector.prefetch_v4_slots(a);
+            }
+        }
+        for line in group[..items.len()].iter_mut().flatten() {
+            line.interval = match line.ip {
+                std::net::IpAddr::V4(a) => detector.interval_v4(a),
+                std::net::IpAddr::V6(a) => detector.interval_v6(a),
+            };
+            cache.prefetch_entry(line.interval, line.ip.is_ipv6());
+        }
+        for line in group[..items.len()].iter().flatten() {
+            cache.prefetch_parts(line.interval, line.ip.is_ipv6());
+        }
+        for (k, line) in group[..items.len()].iter().enumerate() {
+            match line {
+                Some(f) => {
+                    let text = &block.text[f.text.0 as usize..f.text.1 as usize];
+                    let number = block.first_line + (first + k) as u64;
+                    cache.write_ip_row(detector, out, number, text, f.ip, f.interval);
+                }
+                None => errors += score_general(detector, options, block, first + k, out),
             }
         }
     }
     errors
+}
+
+/// Scores line `k` of `block` by the general path (any subject, any
+/// format, error rows); returns 1 for an error row, else 0.
+fn score_general<S: AsRef<[u8]>>(
+    detector: &Detector<S>,
+    options: BatchOptions,
+    block: &Block,
+    k: usize,
+    out: &mut Vec<u8>,
+) -> u64 {
+    let item = &block.items[k];
+    let line = block.first_line + k as u64;
+    let raw = &block.text[item.start as usize..item.end as usize];
+    if let Some(message) = &item.error {
+        write_row(out, options, line, "", None, Some(message));
+        return 1;
+    }
+    let text = match std::str::from_utf8(raw) {
+        Ok(t) => t.trim(),
+        Err(e) => {
+            let message = format!("invalid UTF-8 at byte {} of the line", e.valid_up_to());
+            write_row(out, options, line, "", None, Some(&message));
+            return 1;
+        }
+    };
+    match text.parse::<Subject>() {
+        Ok(subject) => {
+            let score = detector.score(&subject);
+            write_row(out, options, line, text, Some(&score), None);
+            0
+        }
+        Err(e) => {
+            write_row(out, options, line, text, None, Some(&e.to_string()));
+            1
+        }
+    }
 }
 
 const CSV_HEADER: &[u8] =
@@ -556,7 +632,29 @@ impl RowCache {
         }
     }
 
-    /// Writes the row of an address whose input text needs no quoting.
+    fn table(&self, v6: bool) -> &[std::sync::OnceLock<RowParts>] {
+        if v6 { &self.v6 } else { &self.v4 }
+    }
+
+    /// Prefetches the cache entry of interval `i`.
+    #[inline]
+    fn prefetch_entry(&self, i: usize, v6: bool) {
+        crate::score::prefetch(self.table(v6).as_ptr().wrapping_add(i));
+    }
+
+    /// Prefetches the first two lines of interval `i`'s row parts, when
+    /// they are made (the entry's line should be in the cache by now).
+    #[inline]
+    fn prefetch_parts(&self, i: usize, v6: bool) {
+        if let Some(parts) = self.table(v6).get(i).and_then(|e| e.get()) {
+            let p = parts.0.as_ptr();
+            crate::score::prefetch(p);
+            crate::score::prefetch(p.wrapping_add(64));
+        }
+    }
+
+    /// Writes the row of an address whose input text needs no quoting;
+    /// `i` is its interval (by [`Detector::interval_v4`] or `_v6`).
     fn write_ip_row<S: AsRef<[u8]>>(
         &self,
         detector: &Detector<S>,
@@ -564,12 +662,10 @@ impl RowCache {
         line: u64,
         input: &[u8],
         ip: std::net::IpAddr,
+        i: usize,
     ) {
-        let (i, v6, table) = match ip {
-            std::net::IpAddr::V4(a) => (detector.interval_v4(a), false, &self.v4),
-            std::net::IpAddr::V6(a) => (detector.interval_v6(a), true, &self.v6),
-        };
-        let parts = table[i].get_or_init(|| {
+        let v6 = ip.is_ipv6();
+        let parts = self.table(v6)[i].get_or_init(|| {
             let score = detector.score_ip(ip);
             RowParts::build(
                 detector.interval_route(i, v6),

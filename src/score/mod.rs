@@ -15,6 +15,7 @@ use std::net::IpAddr;
 use ipnetwork::IpNetwork;
 
 pub use lookup::Verdict;
+pub(crate) use lookup::prefetch;
 pub use model::{MODEL_FORMAT_VERSION, Model, ModelKind, Thresholds, Transform};
 pub(crate) use model::{Node, RawCalibration, RawFeature, RawModel, RawNode, RawStandardisation};
 
