@@ -71,7 +71,7 @@ impl Default for BatchOptions {
         BatchOptions {
             format: OutputFormat::Csv,
             explain: false,
-            chunk_lines: 65_536,
+            chunk_lines: std::env::var("BPH_CHUNK").ok().and_then(|v| v.parse().ok()).unwrap_or(2048),
             max_line_len: 4096,
         }
     }

@@ -12,16 +12,19 @@
 //! to fill one slot store the same bits.
 //!
 //! The search itself is laid out for the cache rather than read from the
-//! snapshot's tables, which are laid out for size:
+//! snapshot's tables, which are laid out for size. A family's intervals
+//! are found by a small radix tree of entry points (a [`Radix`]): per /16,
+//! the interval holding its first address; a /16 holding more than
+//! [`DENSE`] intervals is split further (IPv4: into /20s; IPv6: into /24s,
+//! and a dense /24 into /28s), each sub-bucket's entry point stored in two
+//! bytes relative to its parent's. The tables stay small enough for the
+//! CPU's second-level cache, so the look-up ends with a short branch-free
+//! search among a handful of candidates whose keys sit beside their slots:
+//! one cache miss, typically.
 //!
-//! - IPv4: the snapshot's entry points by the top 16 bits bound the search
-//!   to a few intervals, and each slot also holds its interval's start
-//!   (16 bits suffice within the bucket, see [`FastIndex::locate_v4`]), so
-//!   the search and the answer share cache lines: one miss, typically.
-//! - IPv6: allocations crowd into a few dozen /16s, where entry points by
-//!   the top bits help little, so a static B+ tree of 16-key nodes over the
-//!   top 64 bits of the interval starts finds the interval: the upper
-//!   levels stay in cache, each lower level costs one or two lines.
+//! - IPv4 keys are the low 16 bits of `start - 1` (see
+//!   [`FastIndex::locate_v4`]), kept in the slot's top bits.
+//! - IPv6 keys are the top 64 bits of the interval starts, beside the slots.
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,84 +38,206 @@ const PROBABILITY: u64 = 0x7fff_ffff;
 const CLASS_SHIFT: u32 = 31;
 const FILLED: u64 = 1 << 34;
 const KEY_SHIFT: u32 = 48;
-/// Keys per inner node of the IPv6 tree: 16 × 8 bytes, two cache lines.
-const NODE: usize = 16;
-/// (key, slot) pairs per leaf of the IPv6 tree: 8 × 16 bytes, two lines.
-const LEAF: usize = 8;
+/// A bucket with more candidates than this is split into sub-buckets.
+pub(super) const DENSE: usize = 8;
+/// No sub-buckets.
+const LEAF_BUCKET: u32 = u32::MAX;
+
+/// Entry points over the sorted interval starts `start(first..end)`: for
+/// each of `buckets` buckets of `1 << shift` addresses from `base`, the
+/// interval holding the bucket's first address; then `end - 1`.
+fn entry_points(
+    start: &impl Fn(usize) -> u128,
+    (first, end): (usize, usize),
+    base: u128,
+    shift: u32,
+    buckets: usize,
+) -> Vec<usize> {
+    let mut points = Vec::with_capacity(buckets + 1);
+    let mut i = first;
+    for t in 0..buckets {
+        let at = base + ((t as u128) << shift);
+        while i + 1 < end && start(i + 1) <= at {
+            i += 1;
+        }
+        points.push(i);
+    }
+    points.push(end - 1);
+    points
+}
+
+/// One level of sub-buckets: per split bucket of the level above, a node
+/// of `1 << stride` sub-buckets.
+#[derive(Debug)]
+struct Level {
+    stride: u32,
+    /// Per node, `(1 << stride) + 1` entry points relative to the first
+    /// candidate of the bucket it splits (the last is that bucket's last).
+    points: Box<[u16]>,
+    /// Per node and sub-bucket, its node in the next level, or
+    /// [`LEAF_BUCKET`]; empty for the last level.
+    children: Box<[u32]>,
+}
+
+/// Entry points by the top 16 bits, then by the strides of `levels` in
+/// dense buckets: the candidates for an address, `lo..=hi`, where `lo`
+/// holds the address's smallest bucket's first address and `hi` the next
+/// bucket's (or the last interval).
+#[derive(Debug)]
+struct Radix {
+    /// Address bits of the family (32 or 128).
+    bits: u32,
+    /// Per /16, the interval holding its first address; then the last.
+    top: Box<[u32]>,
+    /// Per /16, its node in `levels[0]`, or [`LEAF_BUCKET`].
+    top_children: Box<[u32]>,
+    levels: Vec<Level>,
+}
+
+impl Radix {
+    fn new(start: impl Fn(usize) -> u128, n: usize, bits: u32, strides: &[u32]) -> Self {
+        let top = entry_points(&start, (0, n), 0, bits - 16, 1 << 16);
+        let mut levels: Vec<Level> = strides
+            .iter()
+            .map(|&stride| Level {
+                stride,
+                points: Box::default(),
+                children: Box::default(),
+            })
+            .collect();
+        let mut points: Vec<Vec<u16>> = vec![Vec::new(); strides.len()];
+        let mut children: Vec<Vec<u32>> = vec![Vec::new(); strides.len()];
+        // Buckets to split: (level, slot in the parent's children, base
+        // address, shift of the bucket's size, first, last candidate).
+        let mut top_children = vec![LEAF_BUCKET; 1 << 16];
+        let mut work: Vec<(usize, usize, u128, u32, usize, usize)> = (0..1usize << 16)
+            .map(|t| (0, t, (t as u128) << (bits - 16), bits - 16, top[t], top[t + 1]))
+            .collect();
+        work.reverse();
+        while let Some((depth, parent, base, shift, lo, hi)) = work.pop() {
+            if depth >= strides.len() || hi - lo < DENSE || hi - lo > usize::from(u16::MAX) {
+                continue;
+            }
+            let stride = strides[depth];
+            let node = (points[depth].len() / ((1 << stride) + 1)) as u32;
+            if depth == 0 {
+                top_children[parent] = node;
+            } else {
+                children[depth - 1][parent] = node;
+            }
+            let sub = shift - stride;
+            let entries = entry_points(&start, (lo, hi + 1), base, sub, 1 << stride);
+            points[depth].extend(entries.iter().map(|&i| (i - lo) as u16));
+            if depth + 1 < strides.len() {
+                let first_child = children[depth].len();
+                children[depth].extend(std::iter::repeat_n(LEAF_BUCKET, 1 << stride));
+                for j in 0..1usize << stride {
+                    let at = base + ((j as u128) << sub);
+                    work.push((
+                        depth + 1,
+                        first_child + j,
+                        at,
+                        sub,
+                        entries[j],
+                        entries[j + 1],
+                    ));
+                }
+            }
+        }
+        for ((level, p), c) in levels.iter_mut().zip(points).zip(children) {
+            level.points = p.into_boxed_slice();
+            level.children = c.into_boxed_slice();
+        }
+        Radix {
+            bits,
+            top: top.into_iter().map(|i| i as u32).collect(),
+            top_children: top_children.into_boxed_slice(),
+            levels,
+        }
+    }
+
+    /// The candidates for `ip`: the interval holding it is in `lo..=hi`,
+    /// and `lo`'s start is at most `ip`.
+    #[inline]
+    fn candidates(&self, ip: u128) -> (usize, usize) {
+        let mut shift = self.bits - 16;
+        let t = (ip >> shift) as usize;
+        let (mut lo, mut hi) = (self.top[t] as usize, self.top[t + 1] as usize);
+        let mut node = self.top_children[t];
+        for level in &self.levels {
+            if node == LEAF_BUCKET {
+                break;
+            }
+            shift -= level.stride;
+            let j = ((ip >> shift) as usize) & ((1 << level.stride) - 1);
+            let at = node as usize * ((1 << level.stride) + 1) + j;
+            hi = lo + usize::from(level.points[at + 1]);
+            lo += usize::from(level.points[at]);
+            node = level
+                .children
+                .get((node as usize) << level.stride | j)
+                .copied()
+                .unwrap_or(LEAF_BUCKET);
+        }
+        (lo, hi)
+    }
+
+    /// Asks the CPU to fetch the line of `ip`'s top-level entry points.
+    #[inline]
+    fn prefetch_top(&self, ip: u128) {
+        prefetch(
+            self.top
+                .as_ptr()
+                .wrapping_add((ip >> (self.bits - 16)) as usize),
+        );
+    }
+}
 
 /// The cache-friendly search structures and the per-interval slots.
 #[derive(Debug)]
 pub(super) struct FastIndex {
-    /// The snapshot's IPv4 entry points (65,537), copied for aligned loads.
-    v4_index: Box<[u32]>,
+    v4_radix: Radix,
     /// One slot per IPv4 interval, with its key.
     v4: Box<[AtomicU64]>,
-    /// The IPv6 tree's leaves: per interval, the top 64 bits of its start
-    /// and its slot, side by side so that the search ends on the answer's
-    /// cache line; padded to whole leaves with `u64::MAX` keys.
-    v6_leaves: Box<[AtomicU64]>,
-    v6_len: usize,
-    /// The inner levels, lowest first: every 8th leaf key, then every 16th
-    /// key of the level below; each padded to whole nodes with `u64::MAX`,
-    /// with its length before padding.
-    v6_levels: Vec<(Box<[u64]>, usize)>,
+    v6_radix: Radix,
+    /// Per IPv6 interval, the top 64 bits of its start, then its slot.
+    v6: Box<[AtomicU64]>,
 }
 
 impl FastIndex {
     pub(super) fn new<S: AsRef<[u8]>>(snapshot: &Snapshot<S>) -> Self {
         let counts = snapshot.counts();
-        let v4_index: Box<[u32]> = (0..=1usize << 16)
-            .map(|t| snapshot.v4_entry_point(t) as u32)
-            .collect();
-        let v4 = (0..counts.v4_intervals)
+        let (n4, n6) = (counts.v4_intervals.max(1), counts.v6_intervals.max(1));
+        let start4 = |i: usize| snapshot.interval_start(i, false);
+        let start6 = |i: usize| snapshot.interval_start(i, true);
+        let v4 = (0..n4)
             .map(|i| {
-                let start = snapshot.interval_start(i, false) as u32;
+                let start = start4(i) as u32;
                 AtomicU64::new(u64::from(start.wrapping_sub(1) & 0xffff) << KEY_SHIFT)
             })
             .collect();
-        let n6 = counts.v6_intervals;
-        let keys: Vec<u64> = (0..n6)
-            .map(|i| (snapshot.interval_start(i, true) >> 64) as u64)
+        let v6 = (0..n6)
+            .flat_map(|i| [AtomicU64::new((start6(i) >> 64) as u64), AtomicU64::new(0)])
             .collect();
-        let mut v6_leaves = Vec::with_capacity(2 * n6.div_ceil(LEAF).max(1) * LEAF);
-        for j in 0..n6.div_ceil(LEAF).max(1) * LEAF {
-            v6_leaves.push(AtomicU64::new(keys.get(j).copied().unwrap_or(u64::MAX)));
-            v6_leaves.push(AtomicU64::new(0));
-        }
-        let mut level: Vec<u64> = keys.iter().step_by(LEAF).copied().collect();
-        let mut v6_levels = Vec::new();
-        loop {
-            let next: Vec<u64> = level.iter().step_by(NODE).copied().collect();
-            let (len, done) = (level.len(), level.len() <= NODE);
-            level.resize(len.div_ceil(NODE).max(1) * NODE, u64::MAX);
-            v6_levels.push((level.into_boxed_slice(), len));
-            if done {
-                break;
-            }
-            level = next;
-        }
         FastIndex {
-            v4_index,
+            v4_radix: Radix::new(start4, n4, 32, &[4]),
             v4,
-            v6_leaves: v6_leaves.into_boxed_slice(),
-            v6_len: n6,
-            v6_levels,
+            v6_radix: Radix::new(start6, n6, 128, &[8, 4]),
+            v6,
         }
     }
 
     /// The IPv4 interval holding `ip`, and its slot.
     ///
-    /// Within bucket `t` (the top 16 bits), the candidates are entries
-    /// `index[t]..=index[t + 1]`; the first holds `t << 16`, every later one
-    /// starts in `(t << 16, (t + 1) << 16]`, so `start - 1` lies in the
-    /// bucket and its low 16 bits, the key, order the candidates:
-    /// `start <= ip` exactly when `key < ip & 0xffff`. The first candidate
-    /// is never compared. Branch-free halving, as in the snapshot's search.
+    /// The candidates `lo..=hi` lie in one /16 `t`: the first holds the
+    /// first address of `ip`'s bucket, every later one starts in
+    /// `(t << 16, (t + 1) << 16]`, so `start - 1` lies in the /16 and its
+    /// low 16 bits, the key, order the candidates: `start <= ip` exactly
+    /// when `key < ip & 0xffff`. The first candidate is never compared.
+    /// Branch-free halving, as in the snapshot's search.
     #[inline]
     fn locate_v4(&self, ip: u32) -> (usize, &AtomicU64) {
-        let t = (ip >> 16) as usize;
-        let lo = self.v4_index[t] as usize;
-        let hi = self.v4_index[t + 1] as usize;
+        let (lo, hi) = self.v4_radix.candidates(u128::from(ip));
         let low = u64::from(ip & 0xffff);
         let mut base = lo;
         let mut len = hi - lo + 1;
@@ -126,55 +251,45 @@ impl FastIndex {
         (base, &self.v4[base])
     }
 
-    /// Asks the CPU to fetch the line of `ip`'s bucket entry points, the
-    /// first load of [`locate_v4`](Self::locate_v4).
+    /// Asks the CPU to fetch the line of `ip`'s top-level entry points,
+    /// the first load of [`locate_v4`](Self::locate_v4).
     #[inline]
     fn prefetch_v4_index(&self, ip: u32) {
-        prefetch(self.v4_index.as_ptr().wrapping_add((ip >> 16) as usize));
+        self.v4_radix.prefetch_top(u128::from(ip));
     }
 
-    /// Asks the CPU to fetch the line of the first probe of `ip`'s bucket
-    /// search in [`locate_v4`](Self::locate_v4).
+    /// Asks the CPU to fetch the line of the first probe of `ip`'s search
+    /// in [`locate_v4`](Self::locate_v4).
     #[inline]
     fn prefetch_v4_slots(&self, ip: u32) {
-        let t = (ip >> 16) as usize;
-        let lo = self.v4_index[t] as usize;
-        let hi = self.v4_index[t + 1] as usize;
+        let (lo, hi) = self.v4_radix.candidates(u128::from(ip));
         prefetch(self.v4.as_ptr().wrapping_add(lo + (hi - lo + 1) / 2));
     }
 
-    /// The IPv6 interval holding `ip`, and its slot: the last start whose
-    /// top 64 bits are at most the address's, by the tree; then, if several
-    /// starts share those bits (blocks longer than /64), the exact one.
+    /// The IPv6 interval holding `ip`, and its slot: among the candidates,
+    /// the last whose key (top 64 bits of its start) is at most the
+    /// address's; if several starts share those bits (blocks longer than
+    /// /64), the exact one.
     #[inline]
     fn locate_v6<S: AsRef<[u8]>>(&self, snapshot: &Snapshot<S>, ip: u128) -> (usize, &AtomicU64) {
+        let (lo, hi) = self.v6_radix.candidates(ip);
         let x = (ip >> 64) as u64;
-        let mut pos = 0usize;
-        for (level, len) in self.v6_levels.iter().rev() {
-            let base = pos * NODE;
-            let node: &[u64; NODE] = level[base..]
-                .first_chunk()
-                .expect("levels are padded to whole nodes");
-            // A sum of comparisons, not a search: the compiler makes it a
-            // few vector instructions with no branch on the data.
-            let le: usize = node.iter().map(|&k| usize::from(k <= x)).sum();
-            // The node's first key is the key above it, which is <= x (the
-            // first key of all is 0): `le >= 1`. Padding counts only when
-            // x is u64::MAX, hence the clamp to the real keys.
-            pos = (base + le.max(1) - 1).min(len.saturating_sub(1));
+        let mut base = lo;
+        let mut len = hi - lo + 1;
+        while len > 1 {
+            let half = len / 2;
+            if self.v6[2 * (base + half)].load(Ordering::Relaxed) <= x {
+                base += half;
+            }
+            len -= half;
         }
-        let base = pos * LEAF;
-        let leaf = &self.v6_leaves[2 * base..2 * (base + LEAF)];
-        let le: usize = (0..LEAF)
-            .map(|j| usize::from(leaf[2 * j].load(Ordering::Relaxed) <= x))
-            .sum();
-        let mut i = (base + le.max(1) - 1).min(self.v6_len.saturating_sub(1));
-        if self.v6_leaves[2 * i].load(Ordering::Relaxed) == x {
+        let mut i = base;
+        if self.v6[2 * i].load(Ordering::Relaxed) == x {
             while i > 0 && snapshot.interval_start(i, true) > ip {
                 i -= 1;
             }
         }
-        (i, &self.v6_leaves[2 * i + 1])
+        (i, &self.v6[2 * i + 1])
     }
 }
 
@@ -420,8 +535,64 @@ mod tests {
         b.add_reader("listed.netset", Some(Format::Netset), listed.as_bytes())
             .expect("listings");
         let d = Detector::new(b.build().expect("snapshot"), Model::default_model());
-        assert!(d.snapshot().interval_count(true) > 2 * NODE * NODE / 4);
+        assert!(d.snapshot().interval_count(true) > 8 * DENSE);
         assert!(check_every_boundary(&d) > 500);
+    }
+
+    /// Ranges of many sizes crowded into one IPv4 /16 pair and one IPv6
+    /// /20, so that buckets are split at every level of the radix tree,
+    /// with sub-buckets empty, single and dense.
+    #[test]
+    fn lookup_agrees_across_split_buckets() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut routes = String::new();
+        // 198.18.0.0/15 (RFC 2544): 400 blocks of /18 to /30.
+        let mut v4: Vec<(u32, u32)> = (0..400)
+            .map(|_| {
+                let len = 18 + (next() % 13) as u32;
+                let size = 1u32 << (32 - len);
+                let net = (0xc612_0000 + (next() as u32 % 0x2_0000)) & !(size - 1);
+                (net, net + size - 1)
+            })
+            .collect();
+        // 3fff::/20 (RFC 9637): 600 blocks of /24 to /64.
+        let mut v6: Vec<(u128, u128)> = (0..600)
+            .map(|_| {
+                let len = 24 + (next() % 41) as u32;
+                let size = 1u128 << (128 - len);
+                let net = ((0x3fffu128 << 112) | (u128::from(next() % 0x1000) << 100)
+                    | (u128::from(next()) << 36))
+                    & !(size - 1);
+                (net, net + size - 1)
+            })
+            .collect();
+        // Keep the blocks disjoint: drop any that overlaps a kept one.
+        v4.sort();
+        v4.dedup_by(|b, a| b.0 <= a.1);
+        v6.sort();
+        v6.dedup_by(|b, a| b.0 <= a.1);
+        for (k, (s, e)) in v4.iter().enumerate() {
+            let (s, e) = (std::net::Ipv4Addr::from(*s), std::net::Ipv4Addr::from(*e));
+            routes.push_str(&format!("{s},{e},{},EXAMPLE-{k}\n", 64496 + k % 16));
+        }
+        for (k, (s, e)) in v6.iter().enumerate() {
+            let (s, e) = (std::net::Ipv6Addr::from(*s), std::net::Ipv6Addr::from(*e));
+            routes.push_str(&format!("{s},{e},{},EXAMPLE-{k}\n", 64496 + k % 16));
+        }
+        let mut b = SnapshotBuilder::new().build_time(0);
+        b.add_reader("routes.csv", Some(Format::IplocationAsn), routes.as_bytes())
+            .expect("routes");
+        let d = Detector::new(b.build().expect("snapshot"), Model::default_model());
+        let (v4_radix, v6_radix) = (&d.fast.v4_radix, &d.fast.v6_radix);
+        assert!(!v4_radix.levels[0].points.is_empty(), "a /16 split into /20s");
+        assert!(!v6_radix.levels[1].points.is_empty(), "a /24 split into /28s");
+        assert!(check_every_boundary(&d) > 4000);
     }
 
     #[test]

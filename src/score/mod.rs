@@ -558,7 +558,10 @@ impl<S: AsRef<[u8]>> Detector<S> {
     /// ```
     pub fn score_ip(&self, ip: IpAddr) -> Score<'_> {
         let (a, v6) = snapshot::ip_to_u128(ip);
-        let i = self.snapshot.locate(a, v6);
+        let i = match ip {
+            IpAddr::V4(b) => self.interval_v4(b),
+            IpAddr::V6(b) => self.interval_v6(b),
+        };
         let cell = self.snapshot.interval_cell(i, v6);
         let route = (cell.route != NO_ROUTE).then(|| self.snapshot.route(cell.route));
         let asv = route.map(|r| self.snapshot.as_at(r.as_index));

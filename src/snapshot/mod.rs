@@ -1134,12 +1134,6 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         }
     }
 
-    /// The first interval of the IPv4 addresses whose top 16 bits are `t`
-    /// (`t` in `0..=65536`; entry 65536 is the last interval).
-    pub(crate) fn v4_entry_point(&self, t: usize) -> usize {
-        u32_at(self.section(SEC_V4_INDEX), t * 4) as usize
-    }
-
     /// The first address of interval `i`.
     #[inline]
     pub(crate) fn interval_start(&self, i: usize, v6: bool) -> u128 {
