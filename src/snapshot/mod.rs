@@ -374,7 +374,10 @@ impl Snapshot<memmap2::Mmap> {
         // SAFETY: the map is read-only and snapshot files are replaced by
         // rename, never modified in place (see above). Every read through the
         // map is bounds-checked against the validated section table.
-        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
+        // Opening reads every byte (the checksum), so the map is populated
+        // up front: one call faults the pages in, not one fault per page.
+        let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
+            .map_err(|e| Error::io(path, e))?;
         Snapshot::with_name(map, &path.display().to_string())
     }
 }
@@ -411,9 +414,59 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         Snapshot::with_name(data, "<bytes>")
     }
 
+    /// Checks the frame, then the checksum on a second thread while this
+    /// one checks every table (both read the whole file, in about the same
+    /// time). A checksum mismatch is reported before any other error found
+    /// after the frame, as when the two ran one after the other.
     fn with_name(data: S, name: &str) -> Result<Self> {
-        let (build_time, checksum, sections) = validate_frame(data.as_ref(), name)?;
+        let frame = validate_frame(data.as_ref(), name)?;
         let bytes = data.as_ref();
+        let body = &bytes[..frame.trailer];
+        let parallel = body.len() >= PARALLEL_CRC_FROM
+            && std::thread::available_parallelism().map_or(1, |n| n.get()) >= 2;
+        let (actual, checked) = std::thread::scope(|s| {
+            let crc = parallel.then(|| s.spawn(move || crc32fast::hash(body)));
+            let checked = Snapshot::assemble(bytes, name, &frame);
+            let actual = crc
+                .and_then(|h| h.join().ok())
+                .unwrap_or_else(|| crc32(body));
+            (actual, checked)
+        });
+        if actual != frame.stored {
+            return Err(Error::snapshot(
+                name,
+                (frame.trailer + 8) as u64,
+                format!(
+                    "checksum mismatch (stored {:08x}, computed {actual:08x}): the file is corrupted",
+                    frame.stored
+                ),
+            ));
+        }
+        // Unbound from `bytes` first, then bound to the data they came from.
+        let unbound = checked?.with_data(());
+        Ok(unbound.with_data(data))
+    }
+}
+
+/// Snapshots of at least this size have their checksum computed on a
+/// second thread while the tables are checked.
+const PARALLEL_CRC_FROM: usize = 8 << 20;
+
+/// What the frame of a snapshot says: build time, stored checksum, where
+/// the trailer starts, and the sections.
+struct Frame {
+    build_time: i64,
+    stored: u32,
+    trailer: usize,
+    sections: [Range<usize>; MAX_SECTION_ID + 1],
+}
+
+impl<'a> Snapshot<&'a [u8]> {
+    /// The snapshot over `bytes` with every table checked; its checksum is
+    /// not (see [`Snapshot::with_name`]).
+    fn assemble(bytes: &'a [u8], name: &str, frame: &Frame) -> Result<Self> {
+        let data = bytes;
+        let (build_time, checksum, sections) = (frame.build_time, frame.stored, frame.sections.clone());
         let err = |off: usize, msg: String| Error::snapshot(name, off as u64, msg);
 
         let meta_range = sections[SEC_META as usize].clone();
@@ -641,6 +694,38 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         snap.validate_timed()?;
         Ok(snap)
     }
+
+}
+
+impl<T> Snapshot<T> {
+    /// The same snapshot over `data`, which holds the same bytes.
+    fn with_data<S>(self, data: S) -> Snapshot<S> {
+        Snapshot {
+            data,
+            name: self.name,
+            build_time: self.build_time,
+            checksum: self.checksum,
+            meta: self.meta,
+            sections: self.sections,
+            counts: self.counts,
+            bit_source: self.bit_source,
+            list_mask: self.list_mask,
+            drop_mask: self.drop_mask,
+            asn_drop_mask: self.asn_drop_mask,
+            names: self.names,
+            asns: self.asns,
+            whois_text: self.whois_text,
+            whois_sources: self.whois_sources,
+            timed_bit_source: self.timed_bit_source,
+            pdns_mask: self.pdns_mask,
+            series_sources: self.series_sources,
+            protect_source: self.protect_source,
+            mmdb_source: self.mmdb_source,
+        }
+    }
+}
+
+impl<S: AsRef<[u8]>> Snapshot<S> {
 
     /// Checks the time-aware sections: lengths, indices, order, finite values.
     fn validate_timed(&self) -> Result<()> {
@@ -1437,7 +1522,9 @@ fn record<const N: usize>(table: &[u8], i: usize) -> &[u8; N] {
     }
 }
 
-fn validate_frame(b: &[u8], name: &str) -> Result<(i64, u32, [Range<usize>; MAX_SECTION_ID + 1])> {
+/// Checks the header, the length, the trailer and the section table; not
+/// the checksum, which the caller computes.
+fn validate_frame(b: &[u8], name: &str) -> Result<Frame> {
     let err = |off: usize, msg: &str| Error::snapshot(name, off as u64, msg);
     if b.len() < 8 || &b[..8] != MAGIC {
         return Err(err(0, "not a bphscore snapshot (bad magic)"));
@@ -1474,15 +1561,6 @@ fn validate_frame(b: &[u8], name: &str) -> Result<(i64, u32, [Range<usize>; MAX_
         return Err(err(trailer, "missing trailer"));
     }
     let stored = u32_at(b, trailer + 8);
-    let actual = crc32(&b[..trailer]);
-    if stored != actual {
-        return Err(err(
-            trailer + 8,
-            &format!(
-                "checksum mismatch (stored {stored:08x}, computed {actual:08x}): the file is corrupted"
-            ),
-        ));
-    }
     let build_time = u64_at(b, 16) as i64;
     let count = u32_at(b, 32) as usize;
     if count != SECTION_COUNT {
@@ -1509,7 +1587,12 @@ fn validate_frame(b: &[u8], name: &str) -> Result<(i64, u32, [Range<usize>; MAX_
         seen[id] = true;
         sections[id] = off as usize..(off + len) as usize;
     }
-    Ok((build_time, actual, sections))
+    Ok(Frame {
+        build_time,
+        stored,
+        trailer,
+        sections,
+    })
 }
 
 /// A temporary-file builder for outputs that are renamed into place: on
