@@ -13,7 +13,6 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::score::{Detector, Score, fmt_value};
-use crate::source::LineReader;
 use crate::subject::Subject;
 
 /// Output format of batch scoring.
@@ -145,10 +144,15 @@ struct Item {
 }
 
 /// Consecutive input lines, scored together by one worker.
+///
+/// The reader fills `text` with whole lines, each ending in `\n` (an
+/// overlong line cut to one byte over the limit) and counts them; the
+/// worker splits them into `items`.
 #[derive(Default)]
 struct Block {
     seq: u64,
     first_line: u64,
+    lines: usize,
     text: Vec<u8>,
     items: Vec<Item>,
     /// The rows, written by the worker; kept with the block so that its
@@ -198,7 +202,7 @@ where
     W: Write,
 {
     let out_err = |e: std::io::Error| Error::io("<output>", e);
-    let mut lines = LineReader::new("<input>", input, options.max_line_len);
+    let mut lines = RawLines::new(input, options.max_line_len);
     let mut summary = BatchSummary::default();
     if options.format == OutputFormat::Csv {
         output.write_all(CSV_HEADER).map_err(out_err)?;
@@ -234,13 +238,14 @@ where
                     out.clear();
                     let mut errors = 0;
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        split_lines(&mut block, options.max_line_len);
                         errors = score_block(detector, cache, options, &block, &mut out);
                     }));
                     block.out = out;
                     let done = Done {
                         seq: block.seq,
                         ok: result.is_ok(),
-                        rows: block.items.len() as u64,
+                        rows: block.lines as u64,
                         errors,
                         block,
                     };
@@ -261,8 +266,8 @@ where
             while !eof && in_flight < max_in_flight {
                 let mut block = spare.pop().unwrap_or_default();
                 block.seq = next_seq;
-                block.first_line = lines.line() + 1;
-                eof = match read_block(&mut lines, &mut block, options.chunk_lines) {
+                block.first_line = lines.line + 1;
+                eof = match lines.read_block(&mut block, options.chunk_lines) {
                     Ok(eof) => eof,
                     // A read error ends the input: the rows of the lines
                     // read before it are still scored and written, then
@@ -272,7 +277,7 @@ where
                         true
                     }
                 };
-                if block.items.is_empty() {
+                if block.lines == 0 {
                     break;
                 }
                 next_seq += 1;
@@ -311,46 +316,134 @@ fn worker_failed() -> Error {
     )
 }
 
-/// Reads up to `max` lines into `block`; true at the end of the input.
-fn read_block<R: BufRead>(
-    lines: &mut LineReader<R>,
-    block: &mut Block,
-    max: usize,
-) -> Result<bool> {
-    block.text.clear();
-    block.items.clear();
-    while block.items.len() < max {
-        let start = block.text.len() as u32;
-        match lines.next_line_bytes() {
-            Ok(Some(text)) => {
-                block.text.extend_from_slice(text);
-                block.items.push(Item {
-                    start,
-                    end: block.text.len() as u32,
-                    error: None,
-                });
-            }
-            Ok(None) => return Ok(true),
-            Err(e @ (Error::Limit { .. } | Error::Parse { .. })) if e.line().is_some() => {
-                let message = match &e {
-                    Error::Limit { limit, .. } => format!("line longer than {limit} bytes"),
-                    Error::Parse { message, .. } => message.clone(),
-                    _ => e.to_string(),
-                };
-                block.items.push(Item {
-                    start,
-                    end: start,
-                    error: Some(message.into()),
-                });
-            }
-            Err(e) => return Err(e),
-        }
-        // Blocks hold whole lines; a block's text stays far below 4 GiB.
-        if block.text.len() >= 1 << 24 {
-            break;
+/// The input, cut into blocks of whole lines on the calling thread with
+/// as little work per line as possible (one `memchr` step and a count):
+/// the bytes are copied a buffer at a time, and the workers split the
+/// lines (see [`split_lines`]).
+struct RawLines<R> {
+    inner: R,
+    max_len: usize,
+    /// Lines read so far.
+    line: u64,
+    /// Bytes of the current, unfinished line so far (an overlong line keeps
+    /// counting, but only its first `max_len + 1` bytes are kept).
+    partial: usize,
+    /// The unfinished line at the end of the last block, which opens the
+    /// next.
+    carry: Vec<u8>,
+    done: bool,
+}
+
+impl<R: BufRead> RawLines<R> {
+    fn new(inner: R, max_len: usize) -> Self {
+        RawLines {
+            inner,
+            max_len: max_len.max(1),
+            line: 0,
+            partial: 0,
+            carry: Vec::new(),
+            done: false,
         }
     }
-    Ok(false)
+
+    /// Reads up to `max` lines into `block` (fewer when its text passes
+    /// 16 MiB); true at the end of the input. On a read error, the lines
+    /// read before it stay in the block and the unfinished line is dropped.
+    fn read_block(&mut self, block: &mut Block, max: usize) -> Result<bool> {
+        block.text.clear();
+        block.items.clear();
+        block.lines = 0;
+        block.text.append(&mut self.carry);
+        let keep = self.max_len.saturating_add(1);
+        while !self.done {
+            let available = match self.inner.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.done = true;
+                    let whole = block.text.len() - self.partial.min(keep);
+                    block.text.truncate(whole);
+                    return Err(Error::io("<input>", e));
+                }
+            };
+            if available.is_empty() {
+                self.done = true;
+                if self.partial > 0 {
+                    block.text.push(b'\n');
+                    block.lines += 1;
+                    self.line += 1;
+                    self.partial = 0;
+                }
+                break;
+            }
+            // Copy from `from`; a line's bytes past `keep` are skipped.
+            let (mut from, mut pos, mut used) = (0, 0, available.len());
+            for nl in memchr::memchr_iter(b'\n', available) {
+                let len = self.partial + (nl - pos);
+                if len >= keep {
+                    // Overlong: keep its first `keep` bytes, then its end.
+                    let kept_here = keep.saturating_sub(self.partial.min(keep));
+                    block
+                        .text
+                        .extend_from_slice(&available[from..pos + kept_here.min(nl - pos)]);
+                    from = nl;
+                }
+                self.partial = 0;
+                pos = nl + 1;
+                block.lines += 1;
+                self.line += 1;
+                if block.lines >= max {
+                    used = pos;
+                    break;
+                }
+            }
+            if used == available.len() && pos < available.len() {
+                // The rest is the start of an unfinished line.
+                let rest = available.len() - pos;
+                let kept = self.partial.min(keep);
+                let room = keep - kept;
+                block
+                    .text
+                    .extend_from_slice(&available[from..pos + room.min(rest)]);
+                self.partial += rest;
+            } else {
+                block.text.extend_from_slice(&available[from..used]);
+            }
+            self.inner.consume(used);
+            if block.lines >= max || block.text.len() >= 1 << 24 {
+                break;
+            }
+        }
+        // An unfinished line opens the next block.
+        let whole = block.text.len() - self.partial.min(keep);
+        if whole < block.text.len() {
+            self.carry.extend_from_slice(&block.text[whole..]);
+            block.text.truncate(whole);
+        }
+        Ok(self.done && self.carry.is_empty())
+    }
+}
+
+/// Splits a block's text into its lines (without `\r\n` or `\n`); a line
+/// longer than `max_len` (at least 1) becomes an error item.
+fn split_lines(block: &mut Block, max_len: usize) {
+    let max_len = max_len.max(1);
+    block.items.clear();
+    let mut start = 0;
+    for nl in memchr::memchr_iter(b'\n', &block.text) {
+        let mut end = nl;
+        let error = (end - start > max_len)
+            .then(|| format!("line longer than {max_len} bytes").into_boxed_str());
+        if error.is_none() && end > start && block.text[end - 1] == b'\r' {
+            end -= 1;
+        }
+        block.items.push(Item {
+            start: start as u32,
+            end: end as u32,
+            error,
+        });
+        start = nl + 1;
+    }
 }
 
 /// Lines that go through [`score_block`]'s look-up pipeline together.
@@ -959,6 +1052,90 @@ fn clip(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every line, in order, as the blocks of [`RawLines`] and
+    /// [`split_lines`] give it: its number and text, or its error.
+    fn lines_by_blocks(
+        input: &[u8],
+        capacity: usize,
+        max_lines: usize,
+        max_len: usize,
+    ) -> Vec<(u64, Result<Vec<u8>, String>)> {
+        let reader = std::io::BufReader::with_capacity(capacity, input);
+        let mut raw = RawLines::new(reader, max_len);
+        let mut out = Vec::new();
+        let mut block = Block::default();
+        loop {
+            block.first_line = raw.line + 1;
+            let eof = raw.read_block(&mut block, max_lines).expect("in memory");
+            assert!(block.lines <= max_lines);
+            split_lines(&mut block, max_len);
+            assert_eq!(block.items.len(), block.lines);
+            for (k, item) in block.items.iter().enumerate() {
+                let text = block.text[item.start as usize..item.end as usize].to_vec();
+                let row = match &item.error {
+                    Some(e) => Err(e.to_string()),
+                    None => Ok(text),
+                };
+                out.push((block.first_line + k as u64, row));
+            }
+            if eof {
+                return out;
+            }
+        }
+    }
+
+    /// The same, line by line through the sources' line reader.
+    fn lines_one_by_one(input: &[u8], max_len: usize) -> Vec<(u64, Result<Vec<u8>, String>)> {
+        let mut lines = crate::source::LineReader::new("<input>", input, max_len);
+        let mut out = Vec::new();
+        loop {
+            match lines.next_line_bytes() {
+                Ok(Some(text)) => {
+                    let text = text.to_vec();
+                    out.push((lines.line(), Ok(text)));
+                }
+                Ok(None) => return out,
+                Err(e) => out.push((
+                    lines.line(),
+                    Err(match e {
+                        Error::Limit { limit, .. } => format!("line longer than {limit} bytes"),
+                        other => other.to_string(),
+                    }),
+                )),
+            }
+        }
+    }
+
+    /// Blocks cut lines as the line reader does, whatever the buffer size,
+    /// the block size and where lines, `\r\n` and overlong lines fall.
+    #[test]
+    fn blocks_hold_the_same_lines_as_the_line_reader() {
+        let inputs: [&[u8]; 7] = [
+            b"",
+            b"\n",
+            b"192.0.2.1\n198.51.100.7\r\nAS64500",
+            b"a\n\n\nbb\r\n\r\nccc\n",
+            b"short\nthis line is far too long for the limit\nok\nanother overlong line here\r\nend",
+            b"overlong at the very end without a newline",
+            b"\r\n\r\r\nx\ry\n",
+        ];
+        for input in inputs {
+            for max_len in [0, 1, 3, 8, 4096] {
+                let expected = lines_one_by_one(input, max_len);
+                for capacity in 1..=9 {
+                    for max_lines in [1, 2, 3, 1000] {
+                        assert_eq!(
+                            lines_by_blocks(input, capacity, max_lines, max_len),
+                            expected,
+                            "{:?}, buffer {capacity}, {max_lines} lines a block, limit {max_len}",
+                            String::from_utf8_lossy(input)
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     /// The fast IPv4 reader accepts only what the general parser reads to
     /// the same address, after the same trimming.

@@ -111,7 +111,16 @@ impl Radix {
         // address, shift of the bucket's size, first, last candidate).
         let mut top_children = vec![LEAF_BUCKET; 1 << 16];
         let mut work: Vec<(usize, usize, u128, u32, usize, usize)> = (0..1usize << 16)
-            .map(|t| (0, t, (t as u128) << (bits - 16), bits - 16, top[t], top[t + 1]))
+            .map(|t| {
+                (
+                    0,
+                    t,
+                    (t as u128) << (bits - 16),
+                    bits - 16,
+                    top[t],
+                    top[t + 1],
+                )
+            })
             .collect();
         work.reverse();
         while let Some((depth, parent, base, shift, lo, hi)) = work.pop() {
@@ -566,7 +575,8 @@ mod tests {
             .map(|_| {
                 let len = 24 + (next() % 41) as u32;
                 let size = 1u128 << (128 - len);
-                let net = ((0x3fffu128 << 112) | (u128::from(next() % 0x1000) << 100)
+                let net = ((0x3fffu128 << 112)
+                    | (u128::from(next() % 0x1000) << 100)
                     | (u128::from(next()) << 36))
                     & !(size - 1);
                 (net, net + size - 1)
@@ -590,8 +600,14 @@ mod tests {
             .expect("routes");
         let d = Detector::new(b.build().expect("snapshot"), Model::default_model());
         let (v4_radix, v6_radix) = (&d.fast.v4_radix, &d.fast.v6_radix);
-        assert!(!v4_radix.levels[0].points.is_empty(), "a /16 split into /20s");
-        assert!(!v6_radix.levels[1].points.is_empty(), "a /24 split into /28s");
+        assert!(
+            !v4_radix.levels[0].points.is_empty(),
+            "a /16 split into /20s"
+        );
+        assert!(
+            !v6_radix.levels[1].points.is_empty(),
+            "a /24 split into /28s"
+        );
         assert!(check_every_boundary(&d) > 4000);
     }
 

@@ -466,7 +466,8 @@ impl<'a> Snapshot<&'a [u8]> {
     /// not (see [`Snapshot::with_name`]).
     fn assemble(bytes: &'a [u8], name: &str, frame: &Frame) -> Result<Self> {
         let data = bytes;
-        let (build_time, checksum, sections) = (frame.build_time, frame.stored, frame.sections.clone());
+        let (build_time, checksum, sections) =
+            (frame.build_time, frame.stored, frame.sections.clone());
         let err = |off: usize, msg: String| Error::snapshot(name, off as u64, msg);
 
         let meta_range = sections[SEC_META as usize].clone();
@@ -694,7 +695,6 @@ impl<'a> Snapshot<&'a [u8]> {
         snap.validate_timed()?;
         Ok(snap)
     }
-
 }
 
 impl<T> Snapshot<T> {
@@ -726,7 +726,6 @@ impl<T> Snapshot<T> {
 }
 
 impl<S: AsRef<[u8]>> Snapshot<S> {
-
     /// Checks the time-aware sections: lengths, indices, order, finite values.
     fn validate_timed(&self) -> Result<()> {
         let err = |id: u32, off: usize, msg: &str| {
