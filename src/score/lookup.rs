@@ -272,7 +272,8 @@ impl FastIndex {
     #[inline]
     fn prefetch_v4_slots(&self, ip: u32) {
         let (lo, hi) = self.v4_radix.candidates(u128::from(ip));
-        prefetch(self.v4.as_ptr().wrapping_add(lo + (hi - lo + 1) / 2));
+        // The first probe of the search: `lo + (hi - lo + 1) / 2`.
+        prefetch(self.v4.as_ptr().wrapping_add(lo + (hi - lo).div_ceil(2)));
     }
 
     /// The IPv6 interval holding `ip`, and its slot: among the candidates,
