@@ -3,7 +3,8 @@
 //! burst of every contender in turn on the same addresses, so that a load
 //! that comes and goes on a shared machine hits all of them alike. Prints
 //! min / median / max nanoseconds per look-up over the rounds and the
-//! median of the per-round ratios against each peer.
+//! median of the per-round ratios against each peer. With the real data,
+//! it also times `Snapshot::open` and `Detector::new` on `data/real.bph`.
 //!
 //! ```text
 //! scripts/fetch-real-data.sh                      # data/real.bph, ranges, MMDB
@@ -90,6 +91,23 @@ fn main() {
         let (v4, v6) = (rows(&world.v4), rows(&world.v6));
         (Detector::new(world.build(), Model::default_model()), v4, v6)
     };
+    if real {
+        // Opening the snapshot (memory map, checksum, every table checked)
+        // and making a detector of it (the look-up structures), 30 times.
+        let (mut open, mut new) = (Vec::new(), Vec::new());
+        for _ in 0..30 {
+            let t = Instant::now();
+            let snapshot = Snapshot::open(data.join("real.bph")).expect("data/real.bph opens");
+            open.push(t.elapsed().as_secs_f64() * 1e3);
+            let t = Instant::now();
+            black_box(Detector::new(snapshot, Model::default_model()));
+            new.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        let (lo, mid, hi) = summary(&mut open);
+        println!("Snapshot::open ms, min / median / max: {lo:.2} {mid:.2} {hi:.2}");
+        let (lo, mid, hi) = summary(&mut new);
+        println!("Detector::new ms, min / median / max:  {lo:.2} {mid:.2} {hi:.2}");
+    }
     let mmdb_path = data.join("geo-whois-asn-country.mmdb");
     // SAFETY: nothing modifies the mapped file while this program runs.
     let mmdb = real
