@@ -31,6 +31,7 @@
 mod gbdt;
 mod labels;
 mod logistic;
+mod mmdb;
 pub mod metrics;
 pub mod plot;
 pub mod synth;
