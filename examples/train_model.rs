@@ -85,8 +85,8 @@ fn run() -> Result<(), String> {
         .as_deref()
         .and_then(|o| std::path::Path::new(o).file_stem())
         .map_or("trained".to_owned(), |s| s.to_string_lossy().into_owned());
-    let trained =
-        train::train(&training, &TrainOptions::default().name(name).kinds(kinds)).map_err(|e| e.to_string())?;
+    let trained = train::train(&training, &TrainOptions::default().name(name).kinds(kinds))
+        .map_err(|e| e.to_string())?;
     let train_s = t.elapsed().as_secs_f64();
     let e = train::evaluate(&held_out, &trained.model);
     println!(

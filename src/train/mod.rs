@@ -31,8 +31,8 @@
 mod gbdt;
 mod labels;
 mod logistic;
-mod mmdb;
 pub mod metrics;
+mod mmdb;
 pub mod plot;
 pub mod synth;
 
@@ -304,23 +304,26 @@ fn folds(data: &Dataset, k: usize, seed: u64) -> Vec<usize> {
 
 /// Held-out log-odds of every example under `c`, by `k` folds.
 fn out_of_fold(data: &Dataset, fold: &[usize], k: usize, c: Candidate) -> Vec<f64> {
+    use rayon::prelude::*;
+    // Folds are fitted in parallel; each fit depends on its fold alone, so
+    // the result is the same, bit for bit, on any number of threads.
+    let fitted: Vec<Option<Fitted>> = (0..k)
+        .into_par_iter()
+        .map(|f| {
+            let train: Vec<&Example> = data
+                .examples
+                .iter()
+                .zip(fold)
+                .filter(|(_, g)| **g != f)
+                .map(|(e, _)| e)
+                .collect();
+            (!train.is_empty()).then(|| fit(&train, c))
+        })
+        .collect();
     let mut z = vec![0.0; data.examples.len()];
-    for f in 0..k {
-        let train: Vec<&Example> = data
-            .examples
-            .iter()
-            .zip(fold)
-            .filter(|(_, g)| **g != f)
-            .map(|(e, _)| e)
-            .collect();
-        if train.is_empty() {
-            continue;
-        }
-        let m = fit(&train, c);
-        for (i, e) in data.examples.iter().enumerate() {
-            if fold[i] == f {
-                z[i] = m.logit(&e.features);
-            }
+    for (i, e) in data.examples.iter().enumerate() {
+        if let Some(m) = &fitted[fold[i]] {
+            z[i] = m.logit(&e.features);
         }
     }
     z
@@ -712,7 +715,10 @@ fn evaluation(
 pub fn evaluate(data: &Dataset, model: &Model) -> Evaluation {
     let scored = data.examples.iter().map(|e| {
         let (p, c) = model.evaluate(&e.features);
-        (p, subject_class(model.classify(p, &c), &e.subject))
+        (
+            p,
+            subject_class(model.classify(p, &c), &e.subject, &e.features),
+        )
     });
     evaluation(data, format!("model {} as given", model.name()), scored)
 }
@@ -749,7 +755,7 @@ pub fn cross_validate(data: &Dataset, options: &TrainOptions) -> Result<Evaluati
             scored[i] = match &model {
                 Some(m) => {
                     let (p, c) = m.evaluate(&e.features);
-                    (p, subject_class(m.classify(p, &c), &e.subject))
+                    (p, subject_class(m.classify(p, &c), &e.subject, &e.features))
                 }
                 None if train_part.positives() > 0 => (1.0, Class::Bulletproof),
                 None => (0.0, Class::Clean),

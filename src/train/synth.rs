@@ -410,7 +410,11 @@ impl Out {
                     let c = self.rng.range(1, 40);
                     self.cof(&name, at, t, t + dur, c);
                     if self.rng.chance(named) {
-                        let cat = if self.rng.chance(0.5) { "c2" } else { "malware" };
+                        let cat = if self.rng.chance(0.5) {
+                            "c2"
+                        } else {
+                            "malware"
+                        };
                         self.row(&name, base_t, t + dur, cat);
                     }
                     continue;
@@ -418,7 +422,11 @@ impl Out {
                 let count = self.rng.range(1, 300);
                 self.cof(&name, at, first, last, count);
                 if self.rng.chance(named) {
-                    let cat = if self.rng.chance(0.6) { "phishing" } else { "malware" };
+                    let cat = if self.rng.chance(0.6) {
+                        "phishing"
+                    } else {
+                        "malware"
+                    };
                     let url = format!("http://{name}/login");
                     self.row(&url, first, last, cat);
                 }
@@ -699,28 +707,47 @@ pub fn world(seed: u64, ases: usize) -> SynthWorld {
         // Geolocation: legitimate networks are where they are registered
         // (clouds in several countries), bulletproof hosts are registered
         // offshore and host elsewhere.
-        let in_mmdb = !rng.chance(0.05);
+        // A fresh rebrand is often not reported, resolved or geolocated yet:
+        // only its registration and its routing give it away.
+        let fresh = rebrand.is_some() && rng.chance(0.5);
+        let in_mmdb = !rng.chance(if fresh { 0.6 } else { 0.05 });
         if in_mmdb {
             match kind {
                 Kind::Cloud => {
                     for q in 0..4u32 {
                         let gcc = if q == 0 { cc } else { rng.pick(LEGIT_CC) };
-                        geo_nets.push(Network::v4(start + q * (size / 4), len + 2, geo(gcc, true, None)));
+                        geo_nets.push(Network::v4(
+                            start + q * (size / 4),
+                            len + 2,
+                            geo(gcc, true, None),
+                        ));
                     }
                 }
                 Kind::Bulletproof => {
-                    let gcc = if rng.chance(0.35) { cc } else { rng.pick(SERVER_CC) };
+                    let gcc = if rng.chance(0.35) {
+                        cc
+                    } else {
+                        rng.pick(SERVER_CC)
+                    };
                     let hosting = rng.chance(0.8);
                     if rng.chance(0.5) {
                         let other = rng.pick(SERVER_CC);
                         geo_nets.push(Network::v4(start, len + 1, geo(gcc, hosting, None)));
-                        geo_nets.push(Network::v4(start + size / 2, len + 1, geo(other, hosting, None)));
+                        geo_nets.push(Network::v4(
+                            start + size / 2,
+                            len + 1,
+                            geo(other, hosting, None),
+                        ));
                     } else {
                         geo_nets.push(Network::v4(start, len, geo(gcc, hosting, None)));
                     }
                 }
                 _ => {
-                    let gcc = if rng.chance(0.88) { cc } else { rng.pick(LEGIT_CC) };
+                    let gcc = if rng.chance(0.88) {
+                        cc
+                    } else {
+                        rng.pick(LEGIT_CC)
+                    };
                     let hosting = match kind {
                         Kind::Hosting => rng.chance(0.95),
                         Kind::Enterprise => rng.chance(0.05),
@@ -752,6 +779,7 @@ pub fn world(seed: u64, ases: usize) -> SynthWorld {
             Kind::Cloud => rng.lognormal(6e-4, 0.8),
             Kind::Hosting => rng.lognormal(8e-4, 1.2),
             Kind::Enterprise => rng.lognormal(5e-5, 1.0),
+            Kind::Bulletproof if fresh => 0.0,
             Kind::Bulletproof if evasive => rng.lognormal(1.5e-3, 1.0),
             Kind::Bulletproof => rng.lognormal(4e-2, 1.0),
         };
@@ -788,7 +816,27 @@ pub fn world(seed: u64, ases: usize) -> SynthWorld {
             }
             label = "abused-legitimate";
         }
-        let listed = out.list(start, size, density);
+        let listed = if bad {
+            // Abuse is uneven across a bulletproof host's space: some
+            // prefixes are dense with listings, others clean so far, so
+            // that its own blocks alone do not always give it away.
+            let pieces: Vec<(u32, u32)> = routes[first_route..first_route + (1usize << pieces)]
+                .iter()
+                .map(|r| (r.start, 1u32 << (32 - r.len)))
+                .collect();
+            let mut all = Vec::new();
+            for (s, n) in pieces {
+                let f = if out.rng.chance(0.3) {
+                    0.0
+                } else {
+                    out.rng.lognormal(1.0, 1.0)
+                };
+                all.extend(out.list(s, n, density * f));
+            }
+            all
+        } else {
+            out.list(start, size, density)
+        };
         let rng = &mut out.rng;
         if kind == Kind::Eyeball {
             for _ in 0..8 {
@@ -805,10 +853,13 @@ pub fn world(seed: u64, ases: usize) -> SynthWorld {
                 .filter(|&x| routed.iter().any(|&(s, n)| x >= s && x - s < n))
                 .collect();
             if !routed_listed.is_empty() {
-                addr_labels.push((routed_listed[rng.index(routed_listed.len())], "abused-legitimate"));
+                addr_labels.push((
+                    routed_listed[rng.index(routed_listed.len())],
+                    "abused-legitimate",
+                ));
             }
         }
-        if rng.chance(0.5) {
+        if rng.chance(if bad { 0.8 } else { 0.5 }) {
             let routed_listed: Vec<u32> = listed
                 .iter()
                 .copied()
@@ -832,7 +883,7 @@ pub fn world(seed: u64, ases: usize) -> SynthWorld {
                 out.report(&listed, share, Profile::Bad);
                 // Evasive hosts stay off the lists longer, but the
                 // trackers of c2 servers and malware sites see them.
-                if evasive {
+                if evasive && !fresh {
                     let extra = out.rng.lognormal(3e-3, 0.8);
                     let mut c2 = Vec::new();
                     let n = ((f64::from(size) * extra).round() as usize).clamp(1, 64);
@@ -847,6 +898,7 @@ pub fn world(seed: u64, ases: usize) -> SynthWorld {
         // Passive DNS.
         let n24 = (size / 256) as usize;
         match kind {
+            Kind::Bulletproof if fresh => {}
             Kind::Bulletproof => {
                 let blocks = ((n24 as f64 * 0.6).round() as usize).clamp(1, 24);
                 // A third host ordinary-looking names only.
@@ -856,7 +908,15 @@ pub fn world(seed: u64, ases: usize) -> SynthWorld {
                     0.2 + 0.7 * out.rng.unit()
                 };
                 let named = out.rng.unit() * 0.7;
-                out.domains(&format!("b{i}"), start, size, blocks, (1, 8), badness, named);
+                out.domains(
+                    &format!("b{i}"),
+                    start,
+                    size,
+                    blocks,
+                    (1, 8),
+                    badness,
+                    named,
+                );
             }
             Kind::Cloud => {
                 let b = out.rng.range(8, 20) as usize;
@@ -883,9 +943,23 @@ pub fn world(seed: u64, ases: usize) -> SynthWorld {
         let rng = &mut out.rng;
         if bad && !evasive {
             let mut listed_whole = false;
-            if rng.chance(0.5) {
-                drop.push((start, len));
-                listed_whole = true;
+            if rng.chance(0.55) {
+                // Spamhaus lists the netblocks it has seen abused: often
+                // the whole allocation, else some of its prefixes.
+                if rng.chance(0.5) {
+                    drop.push((start, len));
+                    listed_whole = true;
+                } else {
+                    let mine = &routes[first_route..];
+                    let mut n = 0;
+                    for r in mine {
+                        if rng.chance(0.6) {
+                            drop.push((r.start, r.len));
+                            n += 1;
+                        }
+                    }
+                    listed_whole = 2 * n > mine.len();
+                }
             }
             if rng.chance(0.35) {
                 asn_drop.push((asn, cc, format!("SYNTH-{kind:?}-{i}")));
@@ -1009,7 +1083,9 @@ pub fn world(seed: u64, ases: usize) -> SynthWorld {
                 .iter()
                 .rev()
                 .take_while(|b| b.status != "ALLOCATED PA")
-                .any(|b| x >= b.start && u64::from(x) < u64::from(b.start) + (1u64 << (32 - b.len)));
+                .any(|b| {
+                    x >= b.start && u64::from(x) < u64::from(b.start) + (1u64 << (32 - b.len))
+                });
             if !in_customer {
                 let _ = writeln!(labels, "{},{l}", ip(x));
             }
@@ -1161,6 +1237,93 @@ mod tests {
         assert_eq!(a.files, b.files);
         assert_eq!(a.labels, b.labels);
         assert_ne!(world(4, 40).labels, a.labels);
+    }
+
+    #[test]
+    fn bulletproof_ases_show_every_feature_family_more_than_clean_ones() {
+        use crate::features::Feature;
+        let w = world(5, 300);
+        let detector = crate::Detector::new(w.snapshot().unwrap(), crate::Model::default_model());
+        let labels = crate::train::Labels::parse("l", w.labels.as_bytes()).unwrap();
+        let data = crate::train::Dataset::new(&detector, &labels);
+        let mean = |class: crate::Class, f: Feature, prefixes: bool| {
+            let v: Vec<f64> = data
+                .examples
+                .iter()
+                .filter(|e| e.class == class && e.subject.to_string().contains('/') == prefixes)
+                .filter(|e| prefixes || e.subject.to_string().starts_with("AS"))
+                .map(|e| e.features.get(f))
+                .collect();
+            assert!(!v.is_empty(), "{class:?} {f}");
+            v.iter().sum::<f64>() / v.len() as f64
+        };
+        use crate::Class::{BphReseller, Bulletproof, Clean};
+        // Routing history and AS relationships (AS scope).
+        for f in [
+            Feature::BgpRewiring,
+            Feature::BgpChurn,
+            Feature::BgpShortLived,
+            Feature::BgpLaxUpstreams,
+            Feature::BgpSmallPrefixShare,
+            Feature::AsAbuseRecentDensity,
+            Feature::AsAbusePersistenceDays,
+        ] {
+            let (bad, clean) = (mean(Bulletproof, f, false), mean(Clean, f, false));
+            assert!(bad > 0.0 && bad > 2.0 * clean, "{f}: {bad} vs {clean}");
+        }
+        // Geolocation, passive DNS and feeds on blocks: bad customer blocks
+        // against ordinary ones.
+        for f in [
+            Feature::GeoCountryMismatch,
+            Feature::GeoHosting,
+            Feature::PdnsShortLivedShare,
+            Feature::PdnsFastFluxShare,
+            Feature::PdnsNewDomainShare,
+            Feature::PdnsAbuseOverlap,
+            Feature::BlockAbuseRecentDensity,
+        ] {
+            let (bad, clean) = (mean(BphReseller, f, true), mean(Clean, f, true));
+            assert!(bad > 0.0 && bad > clean, "{f}: {bad} vs {clean}");
+        }
+        // Rebrands: some bulletproof ASes are linked to a listed holder.
+        assert!(mean(Bulletproof, Feature::EntityLinkedListed, false) > 0.0);
+        // The snapshot holds the dated series and the MMDB file.
+        let s = detector.snapshot();
+        let dated = s
+            .sources()
+            .iter()
+            .filter(|x| x.name.contains("as-rel") || x.name.contains("pfx2as"))
+            .count();
+        assert_eq!(dated, 8);
+        assert!(
+            s.sources()
+                .iter()
+                .any(|x| x.format == crate::source::Format::Mmdb && x.records > 0)
+        );
+    }
+
+    #[test]
+    fn the_mmdb_file_is_the_same_bytes_for_the_same_seed() {
+        let name = "synth-geo-anonymous-20261101.mmdb";
+        let a = world(9, 50);
+        let f = a.file(name).unwrap();
+        assert!(f.text().is_none() || !f.content.is_empty());
+        assert_eq!(f.content, world(9, 50).file(name).unwrap().content);
+        assert_ne!(f.content, world(10, 50).file(name).unwrap().content);
+        assert!(
+            a.file("synth-pdns-20261101.jsonl")
+                .unwrap()
+                .text()
+                .unwrap()
+                .contains("\"rrname\"")
+        );
+        assert!(
+            a.file("synth-abuse-20261101.csv")
+                .unwrap()
+                .text()
+                .unwrap()
+                .starts_with("# Synthetic")
+        );
     }
 
     #[test]
