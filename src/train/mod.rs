@@ -478,8 +478,17 @@ pub fn train(data: &Dataset, options: &TrainOptions) -> Result<Trained> {
     let y: Vec<bool> = data.examples.iter().map(Example::is_positive).collect();
     let mut results = Vec::new();
     let mut best: Option<(f64, usize, Candidate, Vec<f64>)> = None;
-    for (ci, c) in candidates(&options.kinds)?.into_iter().enumerate() {
-        let z = out_of_fold(data, &fold, k, c);
+    let cands = candidates(&options.kinds)?;
+    // Candidates (and, inside, their folds) are fitted in parallel, then
+    // compared in their order: the choice does not depend on the threads.
+    let zs: Vec<Vec<f64>> = {
+        use rayon::prelude::*;
+        cands
+            .par_iter()
+            .map(|&c| out_of_fold(data, &fold, k, c))
+            .collect()
+    };
+    for (ci, (c, z)) in cands.into_iter().zip(zs).enumerate() {
         let pts: Vec<(f64, bool)> = z
             .iter()
             .map(|z| logistic::sigmoid(*z))
