@@ -14,7 +14,14 @@
 //! The positive class is `bulletproof` or `bph-reseller`: the probability
 //! of a model is the probability that a subject is bulletproof hosting or
 //! a bad block inside a provider. The `abused-legitimate` threshold is
-//! fitted to separate abused from clean subjects among the rest.
+//! fitted to separate abused from clean subjects among the rest; besides
+//! it, a listed address below the bulletproof threshold is always
+//! `abused-legitimate`.
+//!
+//! Candidates, their folds, the trees' histograms and the logistic
+//! regression's sums run in parallel (rayon) and are merged in a fixed
+//! order: the same labels and options give the same model, byte for byte,
+//! on any number of threads.
 //!
 //! ```
 //! use bphscore::train::{self, Dataset, Labels, TrainOptions};
@@ -794,6 +801,40 @@ mod tests {
             asn: Some(Asn::new(asn)),
             features: x,
         }
+    }
+
+    #[test]
+    fn fits_do_not_depend_on_the_number_of_threads() {
+        // Enough rows for several chunks of the logistic sums.
+        let mut rng = synth::Rng(7);
+        let mut rows = Vec::new();
+        let mut y = Vec::new();
+        for _ in 0..20_000 {
+            let r: Vec<f64> = (0..5)
+                .map(|_| (rng.next() % 1000) as f64 / 250.0 - 2.0)
+                .collect();
+            y.push(r[0] + 0.5 * r[1] - r[2] * r[3] > 0.3);
+            rows.push(r);
+        }
+        let w = vec![1.0; y.len()];
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| {
+                    let lin = logistic::fit(&rows, &y, &w, 0.1);
+                    let params = gbdt::Params {
+                        trees: 10,
+                        ..gbdt::Params::default()
+                    };
+                    let trees = gbdt::fit(&rows, &y, &w, params);
+                    (lin.intercept, lin.weights, trees)
+                })
+        };
+        let one = run(1);
+        assert_eq!(one, run(3));
+        assert!(one.1.iter().all(|v| v.is_finite()) && one.1[0] > 0.0);
     }
 
     fn toy() -> Dataset {

@@ -20,11 +20,11 @@
 //!
 //! | type | share | what it looks like |
 //! |---|---|---|
-//! | eyeball ISP | 25% | large (/13–/15), old registrations, stable routing with two or three upstreams, geolocated where registered, not hosting, a few compromised hosts listed (scanning, brute force) |
-//! | cloud | 5% | large (/12–/14), the most listed addresses by count, low density, hosting, geolocated in several countries, many long-lived domains |
+//! | eyeball ISP | 25% | large (/12–/16), old registrations, stable routing with two or three upstreams, geolocated where registered, not hosting, a few compromised hosts listed (scanning, brute force) |
+//! | cloud | 5% | large (/11–/14), the most listed addresses by count, low density, hosting, geolocated in several countries, many long-lived domains |
 //! | hosting | 40% | mid-sized (/17–/20), customer assignments, hosting; some have an abused pocket (`abused-legitimate`), some a bad reseller block (`bph-reseller`, labelled on its prefix) |
 //! | enterprise | 17% | small, quiet, stable |
-//! | bulletproof | 13% | small (/20–/23), fragmented announcements that churn from month to month with short-lived runs, upstreams changed ("rewiring") and mostly lax, dense and persistent listings of many categories, often DROP or ASN-DROP, registered offshore and geolocated elsewhere, hosting, anonymous-VPN slices, short-lived, new and fast-flux domains named by the feeds; a fifth are evasive (few listings, no DROP), and some are rebrands of a listed one (same maintainer and abuse mailbox, a young AS) |
+//! | bulletproof | 13% | small (/20–/23), fragmented announcements that churn from month to month with short-lived runs, upstreams changed ("rewiring") and mostly lax, dense and persistent listings of many categories, often DROP or ASN-DROP, registered offshore and geolocated elsewhere, hosting, anonymous-VPN slices, short-lived, new and fast-flux domains named by the feeds; about a third are evasive (few listings, no DROP), and some are rebrands of a listed one (same maintainer and abuse mailbox, a young AS) |
 //!
 //! A bad reseller block is a recent `SUB-ALLOCATED PA` or `ASSIGNED PA`
 //! registration inside a hosting provider's allocation, held by a
@@ -451,7 +451,8 @@ fn geo(cc: &str, hosting: bool, anonymiser: Option<&str>) -> Value {
 }
 
 /// The most ASes in one world: their space must fit in 240.0.0.0/4 (a
-/// world of 1,000 ASes uses about a third of it).
+/// world of 1,000 ASes uses most of it; the generator stops early when the
+/// space runs out).
 pub const MAX_ASES: usize = 1000;
 
 /// A listed AS a rebrand will copy: its maintainer, its abuse mailbox and
@@ -1284,7 +1285,7 @@ mod tests {
         // against ordinary ones.
         for f in [
             Feature::GeoCountryMismatch,
-            Feature::GeoHosting,
+            Feature::GeoAnonymiser,
             Feature::PdnsShortLivedShare,
             Feature::PdnsFastFluxShare,
             Feature::PdnsNewDomainShare,
