@@ -109,9 +109,9 @@ enum Rec {
 fn fill(nodes: &mut [[Rec; 2]], node: usize, offset: usize) {
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
-        for side in 0..2 {
-            match nodes[n][side] {
-                Rec::Empty => nodes[n][side] = Rec::Data(offset),
+        for rec in nodes[n].iter_mut() {
+            match *rec {
+                Rec::Empty => *rec = Rec::Data(offset),
                 Rec::Node(c) => stack.push(c),
                 Rec::Data(_) => {}
             }

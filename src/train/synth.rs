@@ -810,10 +810,10 @@ pub fn world(seed: u64, ases: usize) -> SynthWorld {
             if out.rng.chance(0.5) {
                 out.domains("pk", at, pocket, 1, (1, 3), 0.6, 0.7);
             }
-            if let Some(&x) = listed.first() {
-                if out.rng.chance(0.5) {
-                    addr_labels.push((x, "abused-legitimate"));
-                }
+            if let Some(&x) = listed.first()
+                && out.rng.chance(0.5)
+            {
+                addr_labels.push((x, "abused-legitimate"));
             }
             label = "abused-legitimate";
         }
@@ -968,7 +968,7 @@ pub fn world(seed: u64, ases: usize) -> SynthWorld {
             }
             if listed_whole {
                 listed_mnts.push(mnt.clone());
-                if rng.next() % 2 == 0 {
+                if rng.next().is_multiple_of(2) {
                     pending = Some(Rebrand {
                         mnt: mnt.clone(),
                         mailbox: abuse.as_ref().map(|_| mailbox.clone()),
