@@ -7,6 +7,21 @@ use bphscore::features::{Feature, TimePolicy};
 use bphscore::source::{Category, Format, Limits, Parser, Record, SourceKind, Target};
 use bphscore::{Detector, Error, Model, SnapshotBuilder};
 
+/// The former hand-set logistic model: every feature has a weight of the
+/// documented sign, which these tests of the features' plumbing rely on
+/// (the shipped default is a tree model trained on synthetic worlds).
+fn handset() -> Model {
+    Model::from_json(
+        include_str!("../models/handset.json"),
+        "models/handset.json",
+    )
+    .unwrap()
+}
+
+/// Its path, for the command line.
+#[allow(dead_code)]
+const HANDSET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/handset.json");
+
 const AS_OF: i64 = 1_794_470_400; // 2026-11-12T08:00:00Z
 const DAY: i64 = 86_400;
 
@@ -367,7 +382,7 @@ fn detector(feed: &str, policy: TimePolicy) -> Detector {
     b.add_reader("routes.pfx2as", None, routes().as_bytes())
         .unwrap();
     b.add_reader("feed.csv", None, feed.as_bytes()).unwrap();
-    Detector::new(b.build().unwrap(), Model::default_model())
+    Detector::new(b.build().unwrap(), handset())
 }
 
 #[test]
@@ -429,7 +444,7 @@ fn a_transfer_resets_older_listings() {
     b.add_reader("delegated-ripencc-extended", None, delegated.as_bytes())
         .unwrap();
     b.add_reader("feed.csv", None, feed.as_bytes()).unwrap();
-    let d = Detector::new(b.build().unwrap(), Model::default_model());
+    let d = Detector::new(b.build().unwrap(), handset());
     let old = d.score(&"198.18.0.1".parse().unwrap());
     assert_eq!(old.features.get(Feature::IpAbuseRecency), 0.0);
     assert_eq!(old.features.get(Feature::AbuseResetByTransfer), 1.0);
@@ -526,7 +541,7 @@ fn fast_flux_and_short_lived_names_are_found() {
         .unwrap();
     b.add_reader("pdns.jsonl", None, cof.as_bytes()).unwrap();
     b.add_reader("feed.csv", None, feed.as_bytes()).unwrap();
-    let d = Detector::new(b.build().unwrap(), Model::default_model());
+    let d = Detector::new(b.build().unwrap(), handset());
     let s = d.score(&"198.18.0.10".parse().unwrap());
     let f = |x: Feature| s.features.get(x);
     assert_eq!(f(Feature::PdnsIpDomains), 2.0);

@@ -14,10 +14,25 @@ use bphscore::source::Format;
 use bphscore::{Class, Detector, Model, SnapshotBuilder};
 use mmdb_writer::{Value, map};
 
+/// The former hand-set logistic model: every feature has a weight of the
+/// documented sign, which these tests of the features' plumbing rely on
+/// (the shipped default is a tree model trained on synthetic worlds).
+fn handset() -> Model {
+    Model::from_json(
+        include_str!("../models/handset.json"),
+        "models/handset.json",
+    )
+    .unwrap()
+}
+
+/// Its path, for the command line.
+#[allow(dead_code)]
+const HANDSET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/handset.json");
+
 const T: i64 = 1_794_470_400;
 
 fn detector(b: SnapshotBuilder) -> Detector {
-    Detector::new(b.build().unwrap(), Model::default_model())
+    Detector::new(b.build().unwrap(), handset())
 }
 
 // ---- the default world's history ----
@@ -423,7 +438,16 @@ fn build_with_series_guard_rails_and_mmdb_then_explain() {
     );
     let score = |q: &str| {
         let o = bin()
-            .args(["score", "-", "--explain", "--format", "jsonl", "--snapshot"])
+            .args([
+                "score",
+                "-",
+                "--explain",
+                "--format",
+                "jsonl",
+                "--model",
+                HANDSET,
+            ])
+            .arg("--snapshot")
             .arg(&out)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
@@ -688,7 +712,7 @@ fn maxmind_official_test_databases_when_fetched() {
     let snapshot = b.build().unwrap();
     // Some cells carry the Anonymous-IP flags: scoring every interval
     // finds hosting and anonymiser space.
-    let d = Detector::new(snapshot, Model::default_model());
+    let d = Detector::new(snapshot, handset());
     let (mut hosting, mut anonymiser) = (0, 0);
     for r in d.snapshot().intervals_v4() {
         let s = d.score_ip(std::net::IpAddr::V4(*r.start()));

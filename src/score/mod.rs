@@ -230,11 +230,20 @@ pub struct Score<'a> {
 
 /// The class of a subject: an AS scored as a whole whose positive evidence
 /// is mostly block-level is `bulletproof` (the verdict about an AS is about
-/// the AS), never a reseller block of itself.
+/// the AS), never a reseller block of itself; a listed address below the
+/// model's thresholds is `abused-legitimate`, never `clean`.
 #[inline(always)]
-pub(crate) fn subject_class(class: Class, subject: &Subject) -> Class {
+pub(crate) fn subject_class(class: Class, subject: &Subject, x: &FeatureVector) -> Class {
     match (class, subject) {
         (Class::BphReseller, Subject::Asn(_)) => Class::Bulletproof,
+        // An address the model leaves clean but that a blocklist lists, or
+        // a feed reported within one half-life, is a compromised host of a
+        // legitimate network: abused-legitimate, whatever its probability.
+        (Class::Clean, Subject::Ip(_))
+            if x.get(Feature::IpListed) >= 1.0 || x.get(Feature::IpAbuseRecency) >= 0.5 =>
+        {
+            Class::AbusedLegitimate
+        }
         (c, _) => c,
     }
 }
@@ -803,7 +812,7 @@ impl<S: AsRef<[u8]>> Detector<S> {
                 len: 0,
             },
         };
-        score.class = subject_class(self.classify(probability, &contributions), &subject);
+        score.class = subject_class(self.classify(probability, &contributions), &subject, &x);
         // Guard rails: a subject wholly inside protected cloud, CDN or
         // anycast ranges is at most abused-legitimate.
         if x.get(Feature::GuardProtected) >= 1.0 && score.class < Class::AbusedLegitimate {

@@ -457,12 +457,14 @@ impl Model {
     /// ```
     /// use bphscore::{features::{Feature, FeatureVector}, Class, Model};
     ///
-    /// let model = Model::default_model();
+    /// // The former hand-set logistic model, one weight per feature.
+    /// let model = Model::from_json(&std::fs::read_to_string("models/handset.json")?, "handset")?;
     /// let mut x = FeatureVector::default();
     /// x.set(Feature::AsnDrop, 1.0);
     /// x.set(Feature::AsDropShare, 1.0);
     /// let (p, c) = model.evaluate(&x);
     /// assert_eq!(model.classify(p, &c), Class::Bulletproof);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[inline(always)]
     pub fn classify(&self, p: f64, contributions: &[f64; FEATURE_COUNT]) -> Class {
@@ -519,7 +521,11 @@ impl Model {
     ///
     /// ```
     /// use bphscore::{features::Feature, Model};
-    /// assert!(Model::default_model().weight(Feature::AsnDrop) > 0.0);
+    /// // The shipped default is a tree model.
+    /// assert_eq!(Model::default_model().weight(Feature::AsnDrop), 0.0);
+    /// let handset = Model::from_json(&std::fs::read_to_string("models/handset.json")?, "handset")?;
+    /// assert!(handset.weight(Feature::AsnDrop) > 0.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn weight(&self, f: Feature) -> f64 {
         self.weights[f.index()]
@@ -535,13 +541,14 @@ impl Model {
     /// ```
     /// use bphscore::{features::{Feature, FeatureVector}, Model};
     ///
-    /// let model = Model::default_model();
+    /// let model = Model::from_json(&std::fs::read_to_string("models/handset.json")?, "handset")?;
     /// let mut x = FeatureVector::default();
     /// let (p0, _) = model.evaluate(&x);
     /// x.set(Feature::AsnDrop, 1.0);
     /// let (p1, contributions) = model.evaluate(&x);
     /// assert!(p1 > p0);
     /// assert_eq!(contributions[Feature::AsnDrop.index()], model.weight(Feature::AsnDrop));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn evaluate(&self, x: &FeatureVector) -> (f64, [f64; FEATURE_COUNT]) {
         let mut c = [0.0; FEATURE_COUNT];
@@ -601,7 +608,11 @@ mod tests {
     fn default_model_is_valid() {
         let m = Model::default_model();
         assert_eq!(m.name(), "default");
-        assert!(m.prior() < 0.05);
+        // A trained model's prior is the calibrated base rate of its
+        // training labels: below every verdict threshold.
+        assert!(m.prior() < m.thresholds().abused_legitimate);
+        let h = Model::from_json(include_str!("../../models/handset.json"), "handset").unwrap();
+        assert!(h.prior() < 0.05);
     }
 
     #[test]

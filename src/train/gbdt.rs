@@ -151,18 +151,26 @@ fn grow(bins: &[Vec<u8>], cuts: &[Vec<f64>], g: &[f64], h: &[f64], p: Params) ->
         for (s, o) in open.iter().enumerate() {
             slot[o.0] = s;
         }
-        // Histograms: [open node][feature][bin] -> (G, H).
-        let mut hist = vec![vec![vec![(0.0f64, 0.0f64); MAX_BINS]; bins.len()]; open.len()];
-        for i in 0..n {
-            let s = slot[at[i] as usize];
-            if s != usize::MAX {
-                for (f, fb) in bins.iter().enumerate() {
-                    let e = &mut hist[s][f][fb[i] as usize];
-                    e.0 += g[i];
-                    e.1 += h[i];
-                }
-            }
-        }
+        // Histograms: [feature][open node][bin] -> (G, H), one feature per
+        // task; each bin sums its rows in row order, so the result does not
+        // depend on the threads.
+        let hist: Vec<Vec<Vec<(f64, f64)>>> = {
+            use rayon::prelude::*;
+            bins.par_iter()
+                .map(|fb| {
+                    let mut hf = vec![vec![(0.0f64, 0.0f64); MAX_BINS]; open.len()];
+                    for i in 0..n {
+                        let s = slot[at[i] as usize];
+                        if s != usize::MAX {
+                            let e = &mut hf[s][fb[i] as usize];
+                            e.0 += g[i];
+                            e.1 += h[i];
+                        }
+                    }
+                    hf
+                })
+                .collect()
+        };
         let mut next = Vec::new();
         let mut splits: Vec<Option<(usize, usize)>> = vec![None; open.len()];
         for (s, &(node, gs, hs)) in open.iter().enumerate() {
@@ -170,7 +178,7 @@ fn grow(bins: &[Vec<u8>], cuts: &[Vec<f64>], g: &[f64], h: &[f64], p: Params) ->
             let mut best: Option<(f64, usize, usize, f64, f64)> = None;
             for f in 0..bins.len() {
                 let (mut gl, mut hl) = (0.0, 0.0);
-                for (k, &(g, h)) in hist[s][f].iter().enumerate().take(cuts[f].len()) {
+                for (k, &(g, h)) in hist[f][s].iter().enumerate().take(cuts[f].len()) {
                     gl += g;
                     hl += h;
                     let (gr, hr) = (gs - gl, hs - hl);

@@ -21,6 +21,9 @@ pub(crate) fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
 }
 
+/// Rows per chunk of the parallel sums.
+const CHUNK: usize = 8192;
+
 /// Fits `y ~ σ(b + w·x)` minimising the mean log-loss plus
 /// `lambda / 2 · |w|²` (the intercept is not penalised). Rows are
 /// standardised inputs; `weights` are per-row sample weights.
@@ -30,28 +33,51 @@ pub(crate) fn fit(rows: &[Vec<f64>], y: &[bool], sample_w: &[f64], lambda: f64) 
     let mut beta = vec![0.0; p];
     let total: f64 = sample_w.iter().sum::<f64>().max(f64::MIN_POSITIVE);
     for _ in 0..50 {
+        // Sums over fixed chunks of rows, in parallel, added in chunk order:
+        // the same result on any number of threads.
+        let parts: Vec<(Vec<f64>, Vec<f64>)> = {
+            use rayon::prelude::*;
+            let rows_w: Vec<(&Vec<f64>, (&bool, &f64))> =
+                rows.iter().zip(y.iter().zip(sample_w)).collect();
+            rows_w
+                .par_chunks(CHUNK)
+                .map(|chunk| {
+                    let mut grad = vec![0.0; p];
+                    let mut hess = vec![0.0; p * p];
+                    let mut xf = vec![1.0; p];
+                    for &(x, (&yi, &sw)) in chunk {
+                        xf[1..].copy_from_slice(x);
+                        let z = beta[0] + beta[1..].iter().zip(x).map(|(b, v)| b * v).sum::<f64>();
+                        let mu = sigmoid(z);
+                        let r = (mu - f64::from(u8::from(yi))) * sw / total;
+                        let h = (mu * (1.0 - mu)).max(1e-12) * sw / total;
+                        grad[0] += r;
+                        for j in 0..d {
+                            grad[j + 1] += r * x[j];
+                        }
+                        // Upper triangle, intercept as the constant column
+                        // (a row-slice form the compiler vectorises).
+                        for a in 0..p {
+                            let xa = xf[a];
+                            if xa == 0.0 {
+                                continue;
+                            }
+                            let hxa = h * xa;
+                            let row = &mut hess[a * p + a..(a + 1) * p];
+                            for (e, &xb) in row.iter_mut().zip(&xf[a..]) {
+                                *e += hxa * xb;
+                            }
+                        }
+                    }
+                    (grad, hess)
+                })
+                .collect()
+        };
         let mut grad = vec![0.0; p];
         let mut hess = vec![0.0; p * p];
-        for ((x, &yi), &sw) in rows.iter().zip(y).zip(sample_w) {
-            let z = beta[0] + beta[1..].iter().zip(x).map(|(b, v)| b * v).sum::<f64>();
-            let mu = sigmoid(z);
-            let r = (mu - f64::from(u8::from(yi))) * sw / total;
-            let h = (mu * (1.0 - mu)).max(1e-12) * sw / total;
-            grad[0] += r;
-            for j in 0..d {
-                grad[j + 1] += r * x[j];
-            }
-            // Upper triangle, intercept as the constant column.
-            for a in 0..p {
-                let xa = if a == 0 { 1.0 } else { x[a - 1] };
-                if xa == 0.0 {
-                    continue;
-                }
-                for b in a..p {
-                    let xb = if b == 0 { 1.0 } else { x[b - 1] };
-                    hess[a * p + b] += h * xa * xb;
-                }
-            }
+        for (g, h) in parts {
+            grad.iter_mut().zip(g).for_each(|(a, b)| *a += b);
+            hess.iter_mut().zip(h).for_each(|(a, b)| *a += b);
         }
         for j in 1..p {
             grad[j] += lambda * beta[j];

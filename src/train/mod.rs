@@ -14,7 +14,14 @@
 //! The positive class is `bulletproof` or `bph-reseller`: the probability
 //! of a model is the probability that a subject is bulletproof hosting or
 //! a bad block inside a provider. The `abused-legitimate` threshold is
-//! fitted to separate abused from clean subjects among the rest.
+//! fitted to separate abused from clean subjects among the rest; besides
+//! it, a listed address below the bulletproof threshold is always
+//! `abused-legitimate`.
+//!
+//! Candidates, their folds, the trees' histograms and the logistic
+//! regression's sums run in parallel (rayon) and are merged in a fixed
+//! order: the same labels and options give the same model, byte for byte,
+//! on any number of threads.
 //!
 //! ```
 //! use bphscore::train::{self, Dataset, Labels, TrainOptions};
@@ -32,6 +39,7 @@ mod gbdt;
 mod labels;
 mod logistic;
 pub mod metrics;
+mod mmdb;
 pub mod plot;
 pub mod synth;
 
@@ -303,23 +311,26 @@ fn folds(data: &Dataset, k: usize, seed: u64) -> Vec<usize> {
 
 /// Held-out log-odds of every example under `c`, by `k` folds.
 fn out_of_fold(data: &Dataset, fold: &[usize], k: usize, c: Candidate) -> Vec<f64> {
+    use rayon::prelude::*;
+    // Folds are fitted in parallel; each fit depends on its fold alone, so
+    // the result is the same, bit for bit, on any number of threads.
+    let fitted: Vec<Option<Fitted>> = (0..k)
+        .into_par_iter()
+        .map(|f| {
+            let train: Vec<&Example> = data
+                .examples
+                .iter()
+                .zip(fold)
+                .filter(|(_, g)| **g != f)
+                .map(|(e, _)| e)
+                .collect();
+            (!train.is_empty()).then(|| fit(&train, c))
+        })
+        .collect();
     let mut z = vec![0.0; data.examples.len()];
-    for f in 0..k {
-        let train: Vec<&Example> = data
-            .examples
-            .iter()
-            .zip(fold)
-            .filter(|(_, g)| **g != f)
-            .map(|(e, _)| e)
-            .collect();
-        if train.is_empty() {
-            continue;
-        }
-        let m = fit(&train, c);
-        for (i, e) in data.examples.iter().enumerate() {
-            if fold[i] == f {
-                z[i] = m.logit(&e.features);
-            }
+    for (i, e) in data.examples.iter().enumerate() {
+        if let Some(m) = &fitted[fold[i]] {
+            z[i] = m.logit(&e.features);
         }
     }
     z
@@ -474,8 +485,17 @@ pub fn train(data: &Dataset, options: &TrainOptions) -> Result<Trained> {
     let y: Vec<bool> = data.examples.iter().map(Example::is_positive).collect();
     let mut results = Vec::new();
     let mut best: Option<(f64, usize, Candidate, Vec<f64>)> = None;
-    for (ci, c) in candidates(&options.kinds)?.into_iter().enumerate() {
-        let z = out_of_fold(data, &fold, k, c);
+    let cands = candidates(&options.kinds)?;
+    // Candidates (and, inside, their folds) are fitted in parallel, then
+    // compared in their order: the choice does not depend on the threads.
+    let zs: Vec<Vec<f64>> = {
+        use rayon::prelude::*;
+        cands
+            .par_iter()
+            .map(|&c| out_of_fold(data, &fold, k, c))
+            .collect()
+    };
+    for (ci, (c, z)) in cands.into_iter().zip(zs).enumerate() {
         let pts: Vec<(f64, bool)> = z
             .iter()
             .map(|z| logistic::sigmoid(*z))
@@ -711,7 +731,10 @@ fn evaluation(
 pub fn evaluate(data: &Dataset, model: &Model) -> Evaluation {
     let scored = data.examples.iter().map(|e| {
         let (p, c) = model.evaluate(&e.features);
-        (p, subject_class(model.classify(p, &c), &e.subject))
+        (
+            p,
+            subject_class(model.classify(p, &c), &e.subject, &e.features),
+        )
     });
     evaluation(data, format!("model {} as given", model.name()), scored)
 }
@@ -748,7 +771,7 @@ pub fn cross_validate(data: &Dataset, options: &TrainOptions) -> Result<Evaluati
             scored[i] = match &model {
                 Some(m) => {
                     let (p, c) = m.evaluate(&e.features);
-                    (p, subject_class(m.classify(p, &c), &e.subject))
+                    (p, subject_class(m.classify(p, &c), &e.subject, &e.features))
                 }
                 None if train_part.positives() > 0 => (1.0, Class::Bulletproof),
                 None => (0.0, Class::Clean),
@@ -778,6 +801,40 @@ mod tests {
             asn: Some(Asn::new(asn)),
             features: x,
         }
+    }
+
+    #[test]
+    fn fits_do_not_depend_on_the_number_of_threads() {
+        // Enough rows for several chunks of the logistic sums.
+        let mut rng = synth::Rng(7);
+        let mut rows = Vec::new();
+        let mut y = Vec::new();
+        for _ in 0..20_000 {
+            let r: Vec<f64> = (0..5)
+                .map(|_| (rng.next() % 1000) as f64 / 250.0 - 2.0)
+                .collect();
+            y.push(r[0] + 0.5 * r[1] - r[2] * r[3] > 0.3);
+            rows.push(r);
+        }
+        let w = vec![1.0; y.len()];
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| {
+                    let lin = logistic::fit(&rows, &y, &w, 0.1);
+                    let params = gbdt::Params {
+                        trees: 10,
+                        ..gbdt::Params::default()
+                    };
+                    let trees = gbdt::fit(&rows, &y, &w, params);
+                    (lin.intercept, lin.weights, trees)
+                })
+        };
+        let one = run(1);
+        assert_eq!(one, run(3));
+        assert!(one.1.iter().all(|v| v.is_finite()) && one.1[0] > 0.0);
     }
 
     fn toy() -> Dataset {
