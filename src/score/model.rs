@@ -206,8 +206,59 @@ pub struct Model {
     weights: [f64; FEATURE_COUNT],
     transforms: [Transform; FEATURE_COUNT],
     trees: Vec<Vec<Node>>,
+    /// The trees compiled for evaluation (see [`FlatNode`]).
+    flat: Vec<FlatNode>,
+    /// Where each tree starts in `flat`.
+    roots: Vec<u32>,
     calibration: (f64, f64),
     thresholds: Thresholds,
+}
+
+/// A tree node as [`Model::evaluate`] walks it: both children and the
+/// calibrated change of the prediction towards each, side by side, so that
+/// a step picks its side by an index rather than a branch, and reads one
+/// node. The deltas are those the nodes give, computed the same way.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct FlatNode {
+    /// The split feature, or [`FlatNode::LEAF`].
+    feature: u32,
+    threshold: f64,
+    /// Left (`<= threshold`), right: indices in the flat array.
+    next: [u32; 2],
+    delta: [f64; 2],
+}
+
+impl FlatNode {
+    const LEAF: u32 = u32::MAX;
+}
+
+/// The trees, calibrated by `a`, in one array; and each tree's root.
+fn flatten(trees: &[Vec<Node>], a: f64) -> (Vec<FlatNode>, Vec<u32>) {
+    let (mut flat, mut roots) = (Vec::new(), Vec::with_capacity(trees.len()));
+    for tree in trees {
+        let base = flat.len() as u32;
+        roots.push(base);
+        for n in tree {
+            flat.push(match n.feature {
+                None => FlatNode {
+                    feature: FlatNode::LEAF,
+                    threshold: 0.0,
+                    next: [0, 0],
+                    delta: [0.0, 0.0],
+                },
+                Some(f) => {
+                    let delta = |child: u32| a * (tree[child as usize].value - n.value);
+                    FlatNode {
+                        feature: f as u32,
+                        threshold: n.threshold,
+                        next: [base + n.left, base + n.right],
+                        delta: [delta(n.left), delta(n.right)],
+                    }
+                }
+            });
+        }
+    }
+    (flat, roots)
 }
 
 static DEFAULT_MODEL: &str = include_str!("../../models/default.json");
@@ -429,6 +480,7 @@ impl Model {
                 "thresholds must lie in (0, 1) with abused_legitimate <= bulletproof",
             ));
         }
+        let (flat, roots) = flatten(&trees, a);
         Ok(Model {
             name: raw.name,
             version: raw.version,
@@ -438,6 +490,8 @@ impl Model {
             weights,
             transforms,
             trees,
+            flat,
+            roots,
             calibration: (a, b),
             thresholds: t,
         })
@@ -561,18 +615,21 @@ impl Model {
                 }
             }
             ModelKind::Gbdt => {
-                let a = self.calibration.0;
                 let v = x.values();
-                for tree in &self.trees {
-                    let mut i = 0;
-                    while let Some(f) = tree[i].feature {
-                        let n = &tree[i];
-                        let next = if v[f] <= n.threshold { n.left } else { n.right } as usize;
-                        let delta = a * (tree[next].value - n.value);
-                        c[f] += delta;
-                        z += delta;
-                        i = next;
+                for &root in &self.roots {
+                    let mut n = &self.flat[root as usize];
+                    // Each tree's path summed apart, then added: the trees'
+                    // walks overlap instead of waiting on one long sum.
+                    let mut tree = 0.0;
+                    while n.feature != FlatNode::LEAF {
+                        let f = n.feature as usize;
+                        // Not-`<=`, so that NaN goes right, as in training.
+                        let side = usize::from(!(v[f] <= n.threshold));
+                        c[f] += n.delta[side];
+                        tree += n.delta[side];
+                        n = &self.flat[n.next[side] as usize];
                     }
+                    z += tree;
                 }
             }
         }
