@@ -623,8 +623,8 @@ impl Model {
                     let mut tree = 0.0;
                     while n.feature != FlatNode::LEAF {
                         let f = n.feature as usize;
-                        // Not-`<=`, so that NaN goes right, as in training.
-                        let side = usize::from(!(v[f] <= n.threshold));
+                        // NaN goes right, as in training.
+                        let side = if v[f] <= n.threshold { 0 } else { 1 };
                         c[f] += n.delta[side];
                         tree += n.delta[side];
                         n = &self.flat[n.next[side] as usize];
