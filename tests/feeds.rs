@@ -5,22 +5,11 @@
 
 use bphscore::features::{Feature, TimePolicy};
 use bphscore::source::{Category, Format, Limits, Parser, Record, SourceKind, Target};
-use bphscore::{Detector, Error, Model, SnapshotBuilder};
+use bphscore::{Detector, Error, SnapshotBuilder};
 
-/// The former hand-set logistic model: every feature has a weight of the
-/// documented sign, which these tests of the features' plumbing rely on
-/// (the shipped default is a tree model trained on synthetic worlds).
-fn handset() -> Model {
-    Model::from_json(
-        include_str!("../models/handset.json"),
-        "models/handset.json",
-    )
-    .unwrap()
-}
-
-/// Its path, for the command line.
-#[allow(dead_code)]
-const HANDSET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/handset.json");
+#[path = "support/handset.rs"]
+mod handset;
+use handset::handset;
 
 const AS_OF: i64 = 1_794_470_400; // 2026-11-12T08:00:00Z
 const DAY: i64 = 86_400;

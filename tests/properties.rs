@@ -19,20 +19,9 @@ use bphscore::{Asn, Detector, Model, Snapshot, SnapshotBuilder, Subject};
 use ipnetwork::IpNetwork;
 use proptest::prelude::*;
 
-/// The former hand-set logistic model: every feature has a weight of the
-/// documented sign, which these tests of the features' plumbing rely on
-/// (the shipped default is a tree model trained on synthetic worlds).
-fn handset() -> Model {
-    Model::from_json(
-        include_str!("../models/handset.json"),
-        "models/handset.json",
-    )
-    .unwrap()
-}
-
-/// Its path, for the command line.
-#[allow(dead_code)]
-const HANDSET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/handset.json");
+#[path = "support/handset.rs"]
+mod handset;
+use handset::handset;
 
 // ---- the random world ----
 

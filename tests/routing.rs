@@ -11,23 +11,12 @@ use std::process::Command;
 use bphscore::export::{Export, Selection};
 use bphscore::features::Feature;
 use bphscore::source::Format;
-use bphscore::{Class, Detector, Model, SnapshotBuilder};
+use bphscore::{Class, Detector, SnapshotBuilder};
 use mmdb_writer::{Value, map};
 
-/// The former hand-set logistic model: every feature has a weight of the
-/// documented sign, which these tests of the features' plumbing rely on
-/// (the shipped default is a tree model trained on synthetic worlds).
-fn handset() -> Model {
-    Model::from_json(
-        include_str!("../models/handset.json"),
-        "models/handset.json",
-    )
-    .unwrap()
-}
-
-/// Its path, for the command line.
-#[allow(dead_code)]
-const HANDSET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/handset.json");
+#[path = "support/handset.rs"]
+mod handset;
+use handset::{HANDSET, handset};
 
 const T: i64 = 1_794_470_400;
 
