@@ -85,8 +85,6 @@ struct Level {
 /// bucket's (or the last interval).
 #[derive(Debug)]
 struct Radix {
-    /// Address bits of the family (32 or 128).
-    bits: u32,
     /// Per /16, the interval holding its first address; then the last.
     top: Box<[u32]>,
     /// Per /16, its node in `levels[0]`, or [`LEAF_BUCKET`].
@@ -158,19 +156,20 @@ impl Radix {
             level.children = c.into_boxed_slice();
         }
         Radix {
-            bits,
             top: top.into_iter().map(|i| i as u32).collect(),
             top_children: top_children.into_boxed_slice(),
             levels,
         }
     }
 
-    /// The candidates for `ip`: the interval holding it is in `lo..=hi`,
-    /// and `lo`'s start is at most `ip`.
+    /// The candidates for an address whose top 64 bits (an IPv4 address
+    /// shifted up by 32) are `x`: the interval holding it is in `lo..=hi`,
+    /// and `lo`'s start is at most the address. Every level lies in those
+    /// bits, so the arithmetic is on 64 bits with a constant first shift.
     #[inline]
-    fn candidates(&self, ip: u128) -> (usize, usize) {
-        let mut shift = self.bits - 16;
-        let t = (ip >> shift) as usize;
+    fn candidates(&self, x: u64) -> (usize, usize) {
+        let mut shift = 48;
+        let t = (x >> shift) as usize;
         let (mut lo, mut hi) = (self.top[t] as usize, self.top[t + 1] as usize);
         let mut node = self.top_children[t];
         for level in &self.levels {
@@ -178,7 +177,7 @@ impl Radix {
                 break;
             }
             shift -= level.stride;
-            let j = ((ip >> shift) as usize) & ((1 << level.stride) - 1);
+            let j = ((x >> shift) as usize) & ((1 << level.stride) - 1);
             let at = node as usize * ((1 << level.stride) + 1) + j;
             hi = lo + usize::from(level.points[at + 1]);
             lo += usize::from(level.points[at]);
@@ -191,14 +190,11 @@ impl Radix {
         (lo, hi)
     }
 
-    /// Asks the CPU to fetch the line of `ip`'s top-level entry points.
+    /// Asks the CPU to fetch the line of the top-level entry points of the
+    /// address whose top 64 bits are `x`.
     #[inline]
-    fn prefetch_top(&self, ip: u128) {
-        prefetch(
-            self.top
-                .as_ptr()
-                .wrapping_add((ip >> (self.bits - 16)) as usize),
-        );
+    fn prefetch_top(&self, x: u64) {
+        prefetch(self.top.as_ptr().wrapping_add((x >> 48) as usize));
     }
 }
 
@@ -246,7 +242,7 @@ impl FastIndex {
     /// Branch-free halving, as in the snapshot's search.
     #[inline]
     fn locate_v4(&self, ip: u32) -> (usize, &AtomicU64) {
-        let (lo, hi) = self.v4_radix.candidates(u128::from(ip));
+        let (lo, hi) = self.v4_radix.candidates(u64::from(ip) << 32);
         let low = u64::from(ip & 0xffff);
         let mut base = lo;
         let mut len = hi - lo + 1;
@@ -264,14 +260,14 @@ impl FastIndex {
     /// the first load of [`locate_v4`](Self::locate_v4).
     #[inline]
     fn prefetch_v4_index(&self, ip: u32) {
-        self.v4_radix.prefetch_top(u128::from(ip));
+        self.v4_radix.prefetch_top(u64::from(ip) << 32);
     }
 
     /// Asks the CPU to fetch the line of the first probe of `ip`'s search
     /// in [`locate_v4`](Self::locate_v4).
     #[inline]
     fn prefetch_v4_slots(&self, ip: u32) {
-        let (lo, hi) = self.v4_radix.candidates(u128::from(ip));
+        let (lo, hi) = self.v4_radix.candidates(u64::from(ip) << 32);
         // The first probe of the search: `lo + (hi - lo + 1) / 2`.
         prefetch(self.v4.as_ptr().wrapping_add(lo + (hi - lo).div_ceil(2)));
     }
@@ -282,8 +278,8 @@ impl FastIndex {
     /// /64), the exact one.
     #[inline]
     fn locate_v6<S: AsRef<[u8]>>(&self, snapshot: &Snapshot<S>, ip: u128) -> (usize, &AtomicU64) {
-        let (lo, hi) = self.v6_radix.candidates(ip);
         let x = (ip >> 64) as u64;
+        let (lo, hi) = self.v6_radix.candidates(x);
         let mut base = lo;
         let mut len = hi - lo + 1;
         while len > 1 {
