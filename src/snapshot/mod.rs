@@ -429,7 +429,7 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             let checked = Snapshot::assemble(bytes, name, &frame);
             let actual = crc
                 .and_then(|h| h.join().ok())
-                .unwrap_or_else(|| crc32(body));
+                .unwrap_or_else(|| crc32fast::hash(body));
             (actual, checked)
         });
         if actual != frame.stored {
@@ -1608,35 +1608,6 @@ pub(crate) fn output_tempfile<'a>() -> tempfile::Builder<'a, 'a> {
     builder
 }
 
-/// CRC-32 of `bytes`; large inputs are split between two threads and the
-/// halves combined (about half the time of opening a snapshot is its CRC).
-fn crc32(bytes: &[u8]) -> u32 {
-    const PARALLEL_FROM: usize = 8 << 20;
-    if bytes.len() < PARALLEL_FROM
-        || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2
-    {
-        return crc32fast::hash(bytes);
-    }
-    let (a, b) = bytes.split_at(bytes.len() / 2);
-    let tail = std::thread::scope(|s| {
-        let tail = s.spawn(|| {
-            let mut h = crc32fast::Hasher::new();
-            h.update(b);
-            h
-        });
-        let mut head = crc32fast::Hasher::new();
-        head.update(a);
-        tail.join().map(|t| (head, t))
-    });
-    match tail {
-        Ok((mut head, tail)) => {
-            head.combine(&tail);
-            head.finalize()
-        }
-        Err(_) => crc32fast::hash(bytes),
-    }
-}
-
 /// Whether `path` exists and is neither a regular file nor a directory: a
 /// character or block device, a FIFO or a socket. Such outputs are written in
 /// place, never replaced by a rename.
@@ -1729,24 +1700,6 @@ fn remove_stale_temp_files(dir: &Path, prefix: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn split_crc_equals_the_whole() {
-        let data: Vec<u8> = (0..(20u32 << 20))
-            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-            .collect();
-        for n in [
-            0,
-            1,
-            1000,
-            (8 << 20) - 1,
-            8 << 20,
-            (8 << 20) + 1,
-            data.len(),
-        ] {
-            assert_eq!(crc32(&data[..n]), crc32fast::hash(&data[..n]), "{n} bytes");
-        }
-    }
 
     #[test]
     fn largest_block_inside_ranges() {
