@@ -166,6 +166,26 @@ fn score_ip(c: &mut Criterion) {
     g.finish();
 }
 
+/// The shipped model alone (120 boosted trees with each feature's
+/// contribution), on the feature vectors of 4,096 scored addresses.
+fn model_evaluate(c: &mut Criterion) {
+    let fx = fixture();
+    let d = &fx.detector;
+    let vectors: Vec<_> = fx
+        .world
+        .v4_queries(SEED, 4096)
+        .into_iter()
+        .map(|ip| d.score_ip(ip).features)
+        .collect();
+    let model = d.model();
+    let mut g = c.benchmark_group("model");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("evaluate", |b| {
+        b.iter(cycle(&vectors, |x| model.evaluate(&x).0))
+    });
+    g.finish();
+}
+
 fn score_prefix(c: &mut Criterion) {
     let fx = fixture();
     let d = &fx.detector;
@@ -348,6 +368,6 @@ struct MmdbCountry<'a> {
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_secs(1));
-    targets = score_ip, score_prefix, score_asn, score_batch, snapshot_open, build, real_data
+    targets = score_ip, model_evaluate, score_prefix, score_asn, score_batch, snapshot_open, build, real_data
 }
 criterion_main!(benches);

@@ -85,10 +85,10 @@ struct Level {
 /// bucket's (or the last interval).
 #[derive(Debug)]
 struct Radix {
-    /// Per /16, the interval holding its first address; then the last.
-    top: Box<[u32]>,
-    /// Per /16, its node in `levels[0]`, or [`LEAF_BUCKET`].
-    top_children: Box<[u32]>,
+    /// Per /16, the interval holding its first address and its node in
+    /// `levels[0]` (or [`LEAF_BUCKET`]), side by side so that the first
+    /// step reads one cache line; then the last interval.
+    top: Box<[[u32; 2]]>,
     levels: Vec<Level>,
 }
 
@@ -156,8 +156,16 @@ impl Radix {
             level.children = c.into_boxed_slice();
         }
         Radix {
-            top: top.into_iter().map(|i| i as u32).collect(),
-            top_children: top_children.into_boxed_slice(),
+            top: top
+                .into_iter()
+                .enumerate()
+                .map(|(t, i)| {
+                    [
+                        i as u32,
+                        top_children.get(t).copied().unwrap_or(LEAF_BUCKET),
+                    ]
+                })
+                .collect(),
             levels,
         }
     }
@@ -170,8 +178,8 @@ impl Radix {
     fn candidates(&self, x: u64) -> (usize, usize) {
         let mut shift = 48;
         let t = (x >> shift) as usize;
-        let (mut lo, mut hi) = (self.top[t] as usize, self.top[t + 1] as usize);
-        let mut node = self.top_children[t];
+        let [first, mut node] = self.top[t];
+        let (mut lo, mut hi) = (first as usize, self.top[t + 1][0] as usize);
         for level in &self.levels {
             if node == LEAF_BUCKET {
                 break;

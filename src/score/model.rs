@@ -210,6 +210,9 @@ pub struct Model {
     flat: Vec<FlatNode>,
     /// Where each tree starts in `flat`.
     roots: Vec<u32>,
+    /// The same trees padded to one depth, when they are shallow (as
+    /// trained ones are): walked several at a time.
+    complete: Option<Complete>,
     calibration: (f64, f64),
     thresholds: Thresholds,
 }
@@ -259,6 +262,130 @@ fn flatten(trees: &[Vec<Node>], a: f64) -> (Vec<FlatNode>, Vec<u32>) {
         }
     }
     (flat, roots)
+}
+
+/// Trees of depth at most [`Complete::MAX_DEPTH`], each padded to a
+/// complete tree of the deepest one's depth and stored in heap order (the
+/// children of node `k` at `2k + 1` and `2k + 2`), split nodes only: the
+/// path to a leaf is one bit per level, so a walk is a fixed number of
+/// steps without branches, and the walks of [`Complete::GROUP`] trees
+/// proceed side by side rather than one after the other.
+///
+/// A padding node (below a leaf) changes nothing either way, so a path
+/// adds exactly the deltas, in the same order, that the node-by-node walk
+/// of the same tree adds: the results are the same bits.
+#[derive(Debug, Clone, PartialEq)]
+struct Complete {
+    depth: u32,
+    /// Per tree, `(1 << depth) - 1` split nodes.
+    nodes: Vec<Split>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Split {
+    feature: u32,
+    threshold: f64,
+    /// The calibrated change towards the left (`<= threshold`) and the
+    /// right child.
+    delta: [f64; 2],
+}
+
+impl Complete {
+    /// Deeper trees keep the node-by-node walk (a complete tree of depth 6
+    /// is 63 split nodes).
+    const MAX_DEPTH: u32 = 6;
+    /// Trees walked side by side.
+    const GROUP: usize = 8;
+
+    fn new(trees: &[Vec<Node>], a: f64) -> Option<Complete> {
+        // Children come after their parent, so depths fill from the end.
+        let depth_of = |tree: &[Node]| {
+            let mut d = vec![0u32; tree.len()];
+            for k in (0..tree.len()).rev() {
+                if tree[k].feature.is_some() {
+                    let (l, r) = (tree[k].left as usize, tree[k].right as usize);
+                    d[k] = 1 + d[l].max(d[r]);
+                }
+            }
+            d[0]
+        };
+        let depth = trees.iter().map(|t| depth_of(t)).max()?;
+        if depth == 0 || depth > Self::MAX_DEPTH {
+            return None;
+        }
+        let per = (1usize << depth) - 1;
+        let pad = Split {
+            feature: 0,
+            threshold: 0.0,
+            delta: [0.0, 0.0],
+        };
+        let mut nodes = Vec::with_capacity(per * trees.len());
+        for tree in trees {
+            let base = nodes.len();
+            nodes.resize(base + per, pad);
+            // (node of the tree, or none below a leaf; heap position)
+            let mut work = vec![(Some(0usize), 0usize)];
+            while let Some((node, k)) = work.pop() {
+                if k >= per {
+                    continue;
+                }
+                let (left, right) = match node.map(|i| &tree[i]) {
+                    Some(
+                        n @ Node {
+                            feature: Some(f), ..
+                        },
+                    ) => {
+                        let delta = |child: u32| a * (tree[child as usize].value - n.value);
+                        nodes[base + k] = Split {
+                            feature: *f as u32,
+                            threshold: n.threshold,
+                            delta: [delta(n.left), delta(n.right)],
+                        };
+                        (Some(n.left as usize), Some(n.right as usize))
+                    }
+                    _ => (None, None),
+                };
+                work.push((left, 2 * k + 1));
+                work.push((right, 2 * k + 2));
+            }
+        }
+        Some(Complete { depth, nodes })
+    }
+
+    /// Adds each tree's path deltas to the contributions `c` and its sum
+    /// to `z`, tree after tree.
+    #[inline]
+    fn add(&self, v: &[f64; FEATURE_COUNT], c: &mut [f64; FEATURE_COUNT], z: &mut f64) {
+        let per = (1usize << self.depth) - 1;
+        for group in self.nodes.chunks(per * Self::GROUP) {
+            let trees = group.len() / per;
+            // The walks: level by level across the group's trees, so that
+            // their dependent loads overlap.
+            let mut at = [0usize; Self::GROUP];
+            for _ in 0..self.depth {
+                for (g, k) in at.iter_mut().enumerate().take(trees) {
+                    let n = &group[g * per + *k];
+                    // NaN goes right, as in training.
+                    let right = usize::from(v[n.feature as usize] > n.threshold || v[n.feature as usize].is_nan());
+                    *k = 2 * *k + 1 + right;
+                }
+            }
+            // The sums, in the node-by-node walk's order. Leaf `k` read
+            // one-based is a 1, then one bit per level: 1 for right.
+            for (g, &leaf) in at.iter().enumerate().take(trees) {
+                let path = leaf + 1;
+                let (mut k, mut tree) = (0usize, 0.0);
+                for level in (0..self.depth).rev() {
+                    let right = (path >> level) & 1;
+                    let n = &group[g * per + k];
+                    c[n.feature as usize] += n.delta[right];
+                    tree += n.delta[right];
+                    k = 2 * k + 1 + right;
+                }
+                *z += tree;
+            }
+        }
+    }
 }
 
 static DEFAULT_MODEL: &str = include_str!("../../models/default.json");
@@ -481,6 +608,7 @@ impl Model {
             ));
         }
         let (flat, roots) = flatten(&trees, a);
+        let complete = Complete::new(&trees, a);
         Ok(Model {
             name: raw.name,
             version: raw.version,
@@ -492,6 +620,7 @@ impl Model {
             trees,
             flat,
             roots,
+            complete,
             calibration: (a, b),
             thresholds: t,
         })
@@ -614,6 +743,11 @@ impl Model {
                     z += c[i];
                 }
             }
+            ModelKind::Gbdt if self.complete.is_some() => {
+                if let Some(t) = &self.complete {
+                    t.add(x.values(), &mut c, &mut z);
+                }
+            }
             ModelKind::Gbdt => {
                 let v = x.values();
                 for &root in &self.roots {
@@ -659,6 +793,104 @@ mod tests {
             .map(|f| format!("\"{}\":{{\"weight\":1}}", f.name()))
             .collect::<Vec<_>>()
             .join(",")
+    }
+
+    /// The complete-tree walk gives the same bits as the node-by-node walk,
+    /// on vectors that hit the thresholds exactly, miss them, or are NaN.
+    #[test]
+    fn complete_walk_matches_node_walk() {
+        let model = Model::default_model();
+        assert!(model.complete.is_some(), "trained trees are shallow");
+        let mut nodes = model.clone();
+        nodes.complete = None;
+        let thresholds: Vec<(usize, f64)> = model
+            .trees
+            .iter()
+            .flatten()
+            .filter_map(|n| n.feature.map(|f| (f, n.threshold)))
+            .collect();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..2000 {
+            let mut x = FeatureVector::default();
+            for f in Feature::ALL {
+                let r = next();
+                let v = match r % 4 {
+                    0 => thresholds[(r >> 8) as usize % thresholds.len()].1,
+                    1 => f64::NAN,
+                    2 => (r >> 11) as f64 / (1u64 << 53) as f64,
+                    _ => (r >> 11) as f64 / (1u64 << 40) as f64 - 4096.0,
+                };
+                x.set(f, v);
+            }
+            let (p1, c1) = model.evaluate(&x);
+            let (p2, c2) = nodes.evaluate(&x);
+            assert_eq!(p1.to_bits(), p2.to_bits());
+            assert_eq!(c1.map(f64::to_bits), c2.map(f64::to_bits));
+        }
+    }
+
+    /// Trees deeper than the complete walk allows keep the node walk; a
+    /// model mixing a lone leaf with splits is padded.
+    #[test]
+    fn complete_walk_depth_limits() {
+        let f = Feature::ALL[0].name();
+        // A chain of `d` splits, each going left to the next.
+        let chain = |d: usize| {
+            let mut nodes = Vec::new();
+            for k in 0..d {
+                nodes.push(format!(
+                    r#"{{"feature":"{f}","threshold":{k},"left":{},"right":{},"value":0.{k}}}"#,
+                    k + 1,
+                    d + 1 + k
+                ));
+            }
+            nodes.push(r#"{"value":1.5}"#.to_string());
+            for k in 0..d {
+                nodes.push(format!(r#"{{"value":-0.{k}}}"#));
+            }
+            format!("[{}]", nodes.join(","))
+        };
+        let model = |trees: &str| {
+            let raw = model_with(&all_features(), "")
+                .replace(r#""format_version":1"#, r#""format_version":2"#)
+                .replace(
+                    r#""kind":"logistic""#,
+                    &format!(
+                        r#""kind":"gbdt","schema":"{}","trees":[{trees}]"#,
+                        crate::features::schema_hash()
+                    ),
+                );
+            Model::from_json(&raw, "m").unwrap()
+        };
+        let deep = model(&chain(7));
+        assert!(deep.complete.is_none());
+        let mixed = model(&format!(r#"[{{"value":0.25}}],{}"#, chain(3)));
+        assert_eq!(mixed.complete.as_ref().map(|c| c.depth), Some(3));
+        let mut nodes = mixed.clone();
+        nodes.complete = None;
+        for v in [-1.0, 0.0, 0.5, 1.0, 2.0, 3.0, f64::NAN] {
+            let mut x = FeatureVector::default();
+            x.set(Feature::ALL[0], v);
+            let (p1, c1) = mixed.evaluate(&x);
+            let (p2, c2) = nodes.evaluate(&x);
+            assert_eq!(
+                (p1.to_bits(), c1.map(f64::to_bits)),
+                (p2.to_bits(), c2.map(f64::to_bits))
+            );
+        }
+        // The deep chain still walks: all the way left is its best leaf.
+        let at = |v: f64| {
+            let mut x = FeatureVector::default();
+            x.set(Feature::ALL[0], v);
+            deep.evaluate(&x).0
+        };
+        assert!(at(-1.0) > at(f64::NAN), "{} {}", at(-1.0), at(f64::NAN));
     }
 
     #[test]
