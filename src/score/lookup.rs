@@ -204,6 +204,20 @@ impl Radix {
     fn prefetch_top(&self, x: u64) {
         prefetch(self.top.as_ptr().wrapping_add((x >> 48) as usize));
     }
+
+    /// Asks the CPU to fetch the line of the first level's entry points
+    /// of the address whose top 64 bits are `x`, when its /16 is split
+    /// (the line of [`prefetch_top`](Self::prefetch_top) should be in the
+    /// cache by now).
+    #[inline]
+    fn prefetch_level(&self, x: u64) {
+        let [_, node] = self.top[(x >> 48) as usize];
+        if let (Some(level), true) = (self.levels.first(), node != LEAF_BUCKET) {
+            let j = ((x >> (48 - level.stride)) as usize) & ((1 << level.stride) - 1);
+            let at = node as usize * ((1 << level.stride) + 1) + j;
+            prefetch(level.points.as_ptr().wrapping_add(at));
+        }
+    }
 }
 
 /// The cache-friendly search structures and the per-interval slots.
@@ -250,7 +264,12 @@ impl FastIndex {
     /// Branch-free halving, as in the snapshot's search.
     #[inline]
     fn locate_v4(&self, ip: u32) -> (usize, &AtomicU64) {
-        let (lo, hi) = self.v4_radix.candidates(u64::from(ip) << 32);
+        self.search_v4(ip, self.v4_radix.candidates(u64::from(ip) << 32))
+    }
+
+    /// The search of [`locate_v4`](Self::locate_v4) among its candidates.
+    #[inline]
+    fn search_v4(&self, ip: u32, (lo, hi): (usize, usize)) -> (usize, &AtomicU64) {
         let low = u64::from(ip & 0xffff);
         let mut base = lo;
         let mut len = hi - lo + 1;
@@ -271,13 +290,22 @@ impl FastIndex {
         self.v4_radix.prefetch_top(u64::from(ip) << 32);
     }
 
-    /// Asks the CPU to fetch the line of the first probe of `ip`'s search
-    /// in [`locate_v4`](Self::locate_v4).
+    /// Asks the CPU to fetch the line of `ip`'s first-level entry points,
+    /// the second load of [`locate_v4`](Self::locate_v4) when its /16 is
+    /// split.
     #[inline]
-    fn prefetch_v4_slots(&self, ip: u32) {
+    fn prefetch_v4_level(&self, ip: u32) {
+        self.v4_radix.prefetch_level(u64::from(ip) << 32);
+    }
+
+    /// The candidates of `ip`'s search in [`locate_v4`](Self::locate_v4);
+    /// asks the CPU to fetch the line of its first probe.
+    #[inline]
+    fn candidates_v4(&self, ip: u32) -> (usize, usize) {
         let (lo, hi) = self.v4_radix.candidates(u64::from(ip) << 32);
         // The first probe of the search: `lo + (hi - lo + 1) / 2`.
         prefetch(self.v4.as_ptr().wrapping_add(lo + (hi - lo).div_ceil(2)));
+        (lo, hi)
     }
 
     /// The IPv6 interval holding `ip`, and its slot: among the candidates,
@@ -441,12 +469,30 @@ impl<S: AsRef<[u8]>> Detector<S> {
         self.fast.prefetch_v4_index(u32::from(ip));
     }
 
-    /// Prefetches the first probe of [`interval_v4`](Self::interval_v4)'s
-    /// search for `ip`; the second step, after
-    /// [`prefetch_v4_index`](Self::prefetch_v4_index).
+    /// Prefetches the sub-bucket entry points
+    /// [`interval_v4`](Self::interval_v4) reads for `ip` in a dense /16;
+    /// the second step, after [`prefetch_v4_index`](Self::prefetch_v4_index).
     #[inline]
-    pub(crate) fn prefetch_v4_slots(&self, ip: std::net::Ipv4Addr) {
-        self.fast.prefetch_v4_slots(u32::from(ip));
+    pub(crate) fn prefetch_v4_level(&self, ip: std::net::Ipv4Addr) {
+        self.fast.prefetch_v4_level(u32::from(ip));
+    }
+
+    /// The candidates of [`interval_v4`](Self::interval_v4)'s search for
+    /// `ip`, and a prefetch of its first probe: the third step.
+    #[inline]
+    pub(crate) fn candidates_v4(&self, ip: std::net::Ipv4Addr) -> (usize, usize) {
+        self.fast.candidates_v4(u32::from(ip))
+    }
+
+    /// [`interval_v4`](Self::interval_v4) from the candidates of
+    /// [`candidates_v4`](Self::candidates_v4): the last step.
+    #[inline]
+    pub(crate) fn interval_v4_among(
+        &self,
+        ip: std::net::Ipv4Addr,
+        candidates: (usize, usize),
+    ) -> usize {
+        self.fast.search_v4(u32::from(ip), candidates).0
     }
 
     /// The IPv6 interval holding `ip`, by the fast index.

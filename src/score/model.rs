@@ -366,7 +366,9 @@ impl Complete {
                 for (g, k) in at.iter_mut().enumerate().take(trees) {
                     let n = &group[g * per + *k];
                     // NaN goes right, as in training.
-                    let right = usize::from(v[n.feature as usize] > n.threshold || v[n.feature as usize].is_nan());
+                    let right = usize::from(
+                        v[n.feature as usize] > n.threshold || v[n.feature as usize].is_nan(),
+                    );
                     *k = 2 * *k + 1 + right;
                 }
             }

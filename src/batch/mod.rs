@@ -7,6 +7,8 @@
 //! scored and formatted on all cores, and written in order, so memory stays
 //! bounded whatever the input size.
 
+mod records;
+
 use std::io::{BufRead, Write};
 
 use serde::Serialize;
@@ -227,6 +229,7 @@ where
         for _ in 0..workers {
             let (work_rx, done_tx, cache) = (&work_rx, done_tx.clone(), &cache);
             scope.spawn(move || {
+                let mut writer = cache.writer();
                 loop {
                     // A poisoned lock means another worker panicked; its
                     // block is reported as a failure by that worker.
@@ -239,7 +242,8 @@ where
                     let mut errors = 0;
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         split_lines(&mut block, options.max_line_len);
-                        errors = score_block(detector, cache, options, &block, &mut out);
+                        errors =
+                            score_block(detector, cache, &mut writer, options, &block, &mut out);
                     }));
                     block.out = out;
                     let done = Done {
@@ -446,86 +450,116 @@ fn split_lines(block: &mut Block, max_len: usize) {
     }
 }
 
-/// Lines that go through [`score_block`]'s look-up pipeline together.
-const GROUP: usize = 32;
+/// Lines between two stages of [`score_block`]'s look-up pipeline: each
+/// stage works this many lines ahead of the next, so that the memory a
+/// stage asked for has arrived when the next stage reads it.
+const DISTANCE: usize = 6;
+/// Stages of the pipeline after the first (parse).
+const STAGES: usize = 5;
+/// Lines in flight, rounded up to a power of two.
+const RING: usize = 32;
+const _: () = assert!(RING > STAGES * DISTANCE && RING.is_power_of_two());
 
-/// A line of a group that the fast path scores: its address, where its
-/// text is in the block, and (after the look-up) its interval.
+/// A line that the fast path scores: its address, where its text is in
+/// the block, and what the look-up has found so far.
 #[derive(Clone, Copy)]
 struct FastLine {
     ip: std::net::IpAddr,
     text: (u32, u32),
+    /// The candidates of an IPv4 search (stage 3).
+    candidates: (usize, usize),
+    /// The interval (stage 4).
     interval: usize,
 }
 
 /// Scores the lines of `block` into `out`; returns the number of error rows.
 ///
-/// For CSV, the canonical addresses of a group of lines (most of a typical
-/// input) are looked up in stages, each over the whole group: parse and
-/// prefetch the bucket's entry points; prefetch the search's first probe;
-/// search and prefetch the interval's cached row parts; prefetch the
-/// parts' text; then write every row of the group in order. The cache
-/// misses of one line's chain (entry points, slots, row parts, text)
-/// overlap those of the other lines instead of following each other.
-fn score_block<S: AsRef<[u8]>>(
+/// For CSV, the canonical addresses (most of a typical input) go through a
+/// pipeline of stages, each [`DISTANCE`] lines ahead of the next: parse and
+/// prefetch the /16's entry points; prefetch the dense /16's sub-bucket
+/// entry points; find the search's candidates and prefetch its first probe;
+/// search, and prefetch the interval's slot in the row cache; prefetch the
+/// row parts; write the row. The cache misses of one line's chain overlap
+/// those of the lines around it instead of following each other, and every
+/// stage finds what it reads already fetched. Other lines take the general
+/// path at the last stage, so rows stay in input order.
+fn score_block<'a, S: AsRef<[u8]>>(
     detector: &Detector<S>,
-    cache: &RowCache,
+    cache: &'a RowCache,
+    writer: &mut RowWriter<'a>,
     options: BatchOptions,
     block: &Block,
     out: &mut Vec<u8>,
 ) -> u64 {
     let mut errors = 0;
+    let n = block.items.len();
     if options.format != OutputFormat::Csv {
-        for k in 0..block.items.len() {
+        for k in 0..n {
             errors += score_general(detector, options, block, k, out);
         }
         return errors;
     }
     let base = block.text.as_ptr() as usize;
-    let mut group: [Option<FastLine>; GROUP] = [None; GROUP];
-    for first in (0..block.items.len()).step_by(GROUP) {
-        let items = &block.items[first..block.items.len().min(first + GROUP)];
-        for (slot, item) in group.iter_mut().zip(items) {
-            *slot = None;
-            if item.error.is_some() {
-                continue;
-            }
-            let raw = &block.text[item.start as usize..item.end as usize];
-            if let Some((ip, text)) = parse_ip(raw) {
-                if let std::net::IpAddr::V4(a) = ip {
-                    detector.prefetch_v4_index(a);
+    let mut ring: [Option<FastLine>; RING] = [None; RING];
+    // The line stage `s` works on when the first stage is at `j`.
+    let at = |j: usize, s: usize| j.checked_sub(s * DISTANCE).filter(|&k| k < n);
+    for j in 0..n + STAGES * DISTANCE {
+        if j < n {
+            let item = &block.items[j];
+            let mut line = None;
+            if item.error.is_none() {
+                let raw = &block.text[item.start as usize..item.end as usize];
+                if let Some((ip, text)) = parse_ip(raw) {
+                    if let std::net::IpAddr::V4(a) = ip {
+                        detector.prefetch_v4_index(a);
+                    }
+                    let at = (text.as_ptr() as usize - base) as u32;
+                    line = Some(FastLine {
+                        ip,
+                        text: (at, at + text.len() as u32),
+                        candidates: (0, 0),
+                        interval: 0,
+                    });
                 }
-                let at = (text.as_ptr() as usize - base) as u32;
-                *slot = Some(FastLine {
-                    ip,
-                    text: (at, at + text.len() as u32),
-                    interval: 0,
-                });
             }
+            ring[j % RING] = line;
         }
-        for line in group[..items.len()].iter().flatten() {
-            if let std::net::IpAddr::V4(a) = line.ip {
-                detector.prefetch_v4_slots(a);
-            }
+        if let Some(k) = at(j, 1)
+            && let Some(FastLine {
+                ip: std::net::IpAddr::V4(a),
+                ..
+            }) = ring[k % RING]
+        {
+            detector.prefetch_v4_level(a);
         }
-        for line in group[..items.len()].iter_mut().flatten() {
+        if let Some(k) = at(j, 2)
+            && let Some(line) = &mut ring[k % RING]
+            && let std::net::IpAddr::V4(a) = line.ip
+        {
+            line.candidates = detector.candidates_v4(a);
+        }
+        if let Some(k) = at(j, 3)
+            && let Some(line) = &mut ring[k % RING]
+        {
             line.interval = match line.ip {
-                std::net::IpAddr::V4(a) => detector.interval_v4(a),
+                std::net::IpAddr::V4(a) => detector.interval_v4_among(a, line.candidates),
                 std::net::IpAddr::V6(a) => detector.interval_v6(a),
             };
             cache.prefetch_entry(line.interval, line.ip.is_ipv6());
         }
-        for line in group[..items.len()].iter().flatten() {
+        if let Some(k) = at(j, 4)
+            && let Some(line) = &ring[k % RING]
+        {
             cache.prefetch_parts(line.interval, line.ip.is_ipv6());
         }
-        for (k, line) in group[..items.len()].iter().enumerate() {
-            match line {
+        if let Some(k) = at(j, 5) {
+            match &ring[k % RING] {
                 Some(f) => {
                     let text = &block.text[f.text.0 as usize..f.text.1 as usize];
-                    let number = block.first_line + (first + k) as u64;
-                    cache.write_ip_row(detector, out, number, text, f.ip, f.interval);
+                    let number = block.first_line + k as u64;
+                    cache.write_ip_row(detector, writer, out, number, text, f.ip, f.interval);
                 }
-                None => errors += score_general(detector, options, block, first + k, out),
+                None => errors += score_general(detector, options, block, k, out),
             }
         }
     }
@@ -651,63 +685,94 @@ fn parse_ipv4(line: &[u8]) -> Option<(std::net::Ipv4Addr, &[u8])> {
     (octets == 4).then_some((std::net::Ipv4Addr::from(ip), b))
 }
 
-/// The parts of a CSV row shared by every address of one interval
-/// of the snapshot: all but the line number, the input and the prefix, in
-/// one allocation (one cache miss to reach):
+/// The parts of a CSV row shared by every address of one interval of the
+/// snapshot (all but the line number, the input and the prefix), as one
+/// record of a [`records::Records`] table:
 ///
-/// - bytes 0..16 and 16..32: the matched route's first and last address
-///   (big-endian, IPv4 in the low 32 bits), when byte 32 is 1;
-/// - bytes 33..35: the length `h` of the head (little-endian);
+/// - byte 0: 1 when the interval has a route, whose first and last address
+///   follow (big-endian: 4 bytes each for IPv4, 16 for IPv6), else 0;
+/// - then two bytes, the length `h` of the head (little-endian);
 /// - then the head, `kind,class,probability,`, of `h` bytes;
 /// - then the tail, `,asn,as_name,country,reasons,` and the line end.
-struct RowParts(Box<[u8]>);
+struct RowParts<'a> {
+    route: Option<(u128, u128)>,
+    head: &'a [u8],
+    tail: &'a [u8],
+}
 
-const HEADER: usize = 35;
-
-impl RowParts {
-    /// Builds the parts in one buffer: `head` and `tail` append their text.
+impl<'a> RowParts<'a> {
+    /// Writes the record of the parts into `b` (cleared first).
     fn build(
+        b: &mut Vec<u8>,
+        v6: bool,
         route: Option<(u128, u128)>,
         head: impl FnOnce(&mut Vec<u8>),
         tail: impl FnOnce(&mut Vec<u8>),
-    ) -> Self {
-        let mut b = Vec::with_capacity(160);
-        let (start, end) = route.unwrap_or_default();
-        b.extend_from_slice(&start.to_be_bytes());
-        b.extend_from_slice(&end.to_be_bytes());
+    ) {
+        b.clear();
         b.push(u8::from(route.is_some()));
+        if let Some((start, end)) = route {
+            if v6 {
+                b.extend_from_slice(&start.to_be_bytes());
+                b.extend_from_slice(&end.to_be_bytes());
+            } else {
+                b.extend_from_slice(&(start as u32).to_be_bytes());
+                b.extend_from_slice(&(end as u32).to_be_bytes());
+            }
+        }
+        let at = b.len();
         b.extend_from_slice(&[0, 0]);
-        head(&mut b);
+        head(b);
         // A head is a few dozen bytes.
-        let h = (b.len() - HEADER).min(u16::MAX as usize) as u16;
-        b[33..35].copy_from_slice(&h.to_le_bytes());
-        tail(&mut b);
-        RowParts(b.into_boxed_slice())
+        let h = (b.len() - at - 2).min(usize::from(u16::MAX)) as u16;
+        b[at..at + 2].copy_from_slice(&h.to_le_bytes());
+        tail(b);
     }
 
-    fn route(&self) -> Option<(u128, u128)> {
-        let b = &self.0;
-        let at = |i: usize| {
-            let mut x = [0u8; 16];
-            x.copy_from_slice(&b[i..i + 16]);
-            u128::from_be_bytes(x)
+    /// Reads a record that [`build`](Self::build) wrote for the family.
+    #[inline]
+    fn read(record: &'a [u8], v6: bool) -> Option<Self> {
+        let (&flag, rest) = record.split_first()?;
+        let (route, rest) = match (flag, v6) {
+            (0, _) => (None, rest),
+            (_, false) => {
+                let (r, rest) = rest.split_first_chunk::<8>()?;
+                let [a, b] = [&r[..4], &r[4..]]
+                    .map(|x| u128::from(u32::from_be_bytes([x[0], x[1], x[2], x[3]])));
+                (Some((a, b)), rest)
+            }
+            (_, true) => {
+                let (r, rest) = rest.split_first_chunk::<32>()?;
+                let (a, b) = r.split_at(16);
+                let at = |x: &[u8]| {
+                    let mut y = [0u8; 16];
+                    y.copy_from_slice(x);
+                    u128::from_be_bytes(y)
+                };
+                (Some((at(a), at(b))), rest)
+            }
         };
-        (b[32] == 1).then(|| (at(0), at(16)))
-    }
-
-    fn head_and_tail(&self) -> (&[u8], &[u8]) {
-        let h = usize::from(u16::from_le_bytes([self.0[33], self.0[34]]));
-        self.0[HEADER..].split_at(h)
+        let (h, rest) = rest.split_first_chunk::<2>()?;
+        let (head, tail) = rest.split_at_checked(usize::from(u16::from_le_bytes(*h)))?;
+        Some(RowParts { route, head, tail })
     }
 }
 
-/// CSV row parts per IPv4 interval, made on first use. Every address of an
+/// CSV row parts per interval, made on first use. Every address of an
 /// interval has the same score but for its prefix, so the formatting of
 /// the rest (reasons, names, numbers) is done once per interval.
 struct RowCache {
     options: BatchOptions,
-    v4: Box<[std::sync::OnceLock<RowParts>]>,
-    v6: Box<[std::sync::OnceLock<RowParts>]>,
+    v4: records::Records,
+    v6: records::Records,
+}
+
+/// What one worker keeps between rows: where it appends new row parts,
+/// and a buffer to make them in.
+struct RowWriter<'a> {
+    v4: records::Writer<'a>,
+    v6: records::Writer<'a>,
+    scratch: Vec<u8>,
 }
 
 impl RowCache {
@@ -719,7 +784,7 @@ impl RowCache {
             } else {
                 0
             };
-            (0..n).map(|_| std::sync::OnceLock::new()).collect()
+            records::Records::new(n)
         };
         RowCache {
             options,
@@ -728,32 +793,38 @@ impl RowCache {
         }
     }
 
-    fn table(&self, v6: bool) -> &[std::sync::OnceLock<RowParts>] {
+    fn writer(&self) -> RowWriter<'_> {
+        RowWriter {
+            v4: self.v4.writer(),
+            v6: self.v6.writer(),
+            scratch: Vec::with_capacity(256),
+        }
+    }
+
+    fn table(&self, v6: bool) -> &records::Records {
         if v6 { &self.v6 } else { &self.v4 }
     }
 
-    /// Prefetches the cache entry of interval `i`.
+    /// Prefetches the slot of interval `i`.
     #[inline]
     fn prefetch_entry(&self, i: usize, v6: bool) {
-        crate::score::prefetch(self.table(v6).as_ptr().wrapping_add(i));
+        self.table(v6).prefetch_slot(i);
     }
 
-    /// Prefetches the first two lines of interval `i`'s row parts, when
-    /// they are made (the entry's line should be in the cache by now).
+    /// Prefetches interval `i`'s row parts, when they are made (the slot's
+    /// line should be in the cache by now).
     #[inline]
     fn prefetch_parts(&self, i: usize, v6: bool) {
-        if let Some(parts) = self.table(v6).get(i).and_then(|e| e.get()) {
-            let p = parts.0.as_ptr();
-            crate::score::prefetch(p);
-            crate::score::prefetch(p.wrapping_add(64));
-        }
+        self.table(v6).prefetch_record(i);
     }
 
     /// Writes the row of an address whose input text needs no quoting;
     /// `i` is its interval (by [`Detector::interval_v4`] or `_v6`).
-    fn write_ip_row<S: AsRef<[u8]>>(
-        &self,
+    #[allow(clippy::too_many_arguments)]
+    fn write_ip_row<'a, S: AsRef<[u8]>>(
+        &'a self,
         detector: &Detector<S>,
+        writer: &mut RowWriter<'a>,
         out: &mut Vec<u8>,
         line: u64,
         input: &[u8],
@@ -761,21 +832,32 @@ impl RowCache {
         i: usize,
     ) {
         let v6 = ip.is_ipv6();
-        let parts = self.table(v6)[i].get_or_init(|| {
-            let score = detector.score_ip(ip);
-            RowParts::build(
-                detector.interval_route(i, v6),
-                |out| csv_head(out, &score),
-                |out| csv_tail(out, &score, self.options.explain),
-            )
-        });
-        let (head, tail) = parts.head_and_tail();
+        let record = match self.table(v6).get(i) {
+            Some(r) => Some(r),
+            None => {
+                let score = detector.score_ip(ip);
+                RowParts::build(
+                    &mut writer.scratch,
+                    v6,
+                    detector.interval_route(i, v6),
+                    |out| csv_head(out, &score),
+                    |out| csv_tail(out, &score, self.options.explain),
+                );
+                let w = if v6 { &mut writer.v6 } else { &mut writer.v4 };
+                w.put(i, &writer.scratch)
+            }
+        };
+        // Without memory for the table, the parts just made serve this row.
+        let parts = record
+            .or(Some(&writer.scratch[..]))
+            .and_then(|r| RowParts::read(r, v6));
+        let Some(parts) = parts else { return };
         out.extend_from_slice(itoa::Buffer::new().format(line).as_bytes());
         out.push(b',');
         out.extend_from_slice(input);
         out.push(b',');
-        out.extend_from_slice(head);
-        if let Some((start, end)) = parts.route() {
+        out.extend_from_slice(parts.head);
+        if let Some((start, end)) = parts.route {
             let (bits, a) = crate::snapshot::ip_to_u128(ip);
             let (net, len) = crate::snapshot::largest_block(start, end, bits, a);
             if a {
@@ -786,7 +868,7 @@ impl RowCache {
                 write_ipv4_prefix(out, net as u32, len);
             }
         }
-        out.extend_from_slice(tail);
+        out.extend_from_slice(parts.tail);
     }
 }
 
