@@ -455,9 +455,9 @@ fn split_lines(block: &mut Block, max_len: usize) {
 /// stage asked for has arrived when the next stage reads it.
 const DISTANCE: usize = 6;
 /// Stages of the pipeline after the first (parse).
-const STAGES: usize = 5;
+const STAGES: usize = 8;
 /// Lines in flight, rounded up to a power of two.
-const RING: usize = 32;
+const RING: usize = 64;
 const _: () = assert!(RING > STAGES * DISTANCE && RING.is_power_of_two());
 
 /// A line that the fast path scores: its address, where its text is in
@@ -470,6 +470,8 @@ struct FastLine {
     candidates: (usize, usize),
     /// The interval (stage 4).
     interval: usize,
+    /// Whether the interval's row parts are still to be made (stage 5).
+    fill: bool,
 }
 
 /// Scores the lines of `block` into `out`; returns the number of error rows.
@@ -477,9 +479,11 @@ struct FastLine {
 /// For CSV, the canonical addresses (most of a typical input) go through a
 /// pipeline of stages, each [`DISTANCE`] lines ahead of the next: parse and
 /// prefetch the /16's entry points; prefetch the dense /16's sub-bucket
-/// entry points; find the search's candidates and prefetch its first probe;
-/// search, and prefetch the interval's slot in the row cache; prefetch the
-/// row parts; write the row. The cache misses of one line's chain overlap
+/// entry points; find the search's candidates and prefetch its first probe
+/// (IPv6: search, and prefetch the interval's slot); search among the row
+/// cache's slots, which carry the keys; prefetch the row parts, or when
+/// the interval has none yet, the snapshot records that scoring it reads
+/// (cell number, cell, route, AS: four more stages); write the row. The cache misses of one line's chain overlap
 /// those of the lines around it instead of following each other, and every
 /// stage finds what it reads already fetched. Other lines take the general
 /// path at the last stage, so rows stay in input order.
@@ -519,6 +523,7 @@ fn score_block<'a, S: AsRef<[u8]>>(
                         text: (at, at + text.len() as u32),
                         candidates: (0, 0),
                         interval: 0,
+                        fill: false,
                     });
                 }
             }
@@ -534,25 +539,47 @@ fn score_block<'a, S: AsRef<[u8]>>(
         }
         if let Some(k) = at(j, 2)
             && let Some(line) = &mut ring[k % RING]
-            && let std::net::IpAddr::V4(a) = line.ip
         {
-            line.candidates = detector.candidates_v4(a);
+            match line.ip {
+                std::net::IpAddr::V4(a) => {
+                    line.candidates = detector.candidates_v4(a);
+                    cache.prefetch_v4_probe(line.candidates);
+                }
+                std::net::IpAddr::V6(a) => {
+                    line.interval = detector.interval_v6(a);
+                    cache.prefetch_entry(line.interval, true);
+                }
+            }
         }
         if let Some(k) = at(j, 3)
             && let Some(line) = &mut ring[k % RING]
+            && let std::net::IpAddr::V4(a) = line.ip
         {
-            line.interval = match line.ip {
-                std::net::IpAddr::V4(a) => detector.interval_v4_among(a, line.candidates),
-                std::net::IpAddr::V6(a) => detector.interval_v6(a),
-            };
-            cache.prefetch_entry(line.interval, line.ip.is_ipv6());
+            // The search ends on the interval's slot in the row cache.
+            line.interval = cache.search_v4(a, line.candidates);
         }
         if let Some(k) = at(j, 4)
-            && let Some(line) = &ring[k % RING]
+            && let Some(line) = &mut ring[k % RING]
         {
-            cache.prefetch_parts(line.interval, line.ip.is_ipv6());
+            let v6 = line.ip.is_ipv6();
+            line.fill = !cache.prefetch_parts(line.interval, v6);
+            if line.fill {
+                detector.snapshot().prefetch_scoring(line.interval, v6, 0);
+            }
         }
-        if let Some(k) = at(j, 5) {
+        // The row parts still to be made: the scoring chain, step by step.
+        for step in 1..4u8 {
+            if let Some(k) = at(j, 4 + usize::from(step))
+                && let Some(line) = &ring[k % RING]
+                && line.fill
+            {
+                let v6 = line.ip.is_ipv6();
+                detector
+                    .snapshot()
+                    .prefetch_scoring(line.interval, v6, step);
+            }
+        }
+        if let Some(k) = at(j, 8) {
             match &ring[k % RING] {
                 Some(f) => {
                     let text = &block.text[f.text.0 as usize..f.text.1 as usize];
@@ -778,18 +805,19 @@ struct RowWriter<'a> {
 impl RowCache {
     fn new<S: AsRef<[u8]>>(detector: &Detector<S>, options: BatchOptions) -> Self {
         let counts = detector.snapshot().counts();
-        let table = |n: usize| {
-            let n = if options.format == OutputFormat::Csv {
+        let n = |n: usize| {
+            if options.format == OutputFormat::Csv {
                 n
             } else {
                 0
-            };
-            records::Records::new(n)
+            }
         };
         RowCache {
             options,
-            v4: table(counts.v4_intervals),
-            v6: table(counts.v6_intervals),
+            // The IPv4 slots carry the detector's search keys, so that the
+            // search ends on the slot.
+            v4: records::Records::new(n(counts.v4_intervals), |i| detector.v4_key_bits(i)),
+            v6: records::Records::new(n(counts.v6_intervals), |_| 0),
         }
     }
 
@@ -811,11 +839,25 @@ impl RowCache {
         self.table(v6).prefetch_slot(i);
     }
 
-    /// Prefetches interval `i`'s row parts, when they are made (the slot's
-    /// line should be in the cache by now).
+    /// Prefetches the first probe of the search for an IPv4 address among
+    /// its candidates (by [`Detector::candidates_v4`]).
     #[inline]
-    fn prefetch_parts(&self, i: usize, v6: bool) {
-        self.table(v6).prefetch_record(i);
+    fn prefetch_v4_probe(&self, (lo, hi): (usize, usize)) {
+        self.v4.prefetch_slot(crate::score::first_probe(lo, hi));
+    }
+
+    /// The interval of an IPv4 address among its candidates, by the keys
+    /// of the IPv4 slots (the detector's own).
+    #[inline]
+    fn search_v4(&self, ip: std::net::Ipv4Addr, candidates: (usize, usize)) -> usize {
+        crate::score::search_v4_slots(self.v4.slots(), u32::from(ip), candidates)
+    }
+
+    /// Prefetches interval `i`'s row parts, when they are made (the slot's
+    /// line should be in the cache by now); false when they are not.
+    #[inline]
+    fn prefetch_parts(&self, i: usize, v6: bool) -> bool {
+        self.table(v6).prefetch_record(i)
     }
 
     /// Writes the row of an address whose input text needs no quoting;
@@ -835,7 +877,7 @@ impl RowCache {
         let record = match self.table(v6).get(i) {
             Some(r) => Some(r),
             None => {
-                let score = detector.score_ip(ip);
+                let score = detector.score_in_interval(ip, i);
                 RowParts::build(
                     &mut writer.scratch,
                     v6,

@@ -4,56 +4,81 @@
 //! is met.
 //!
 //! A record is written once into a chunk of an arena, then published by
-//! storing its address into the interval's slot; it is never written again
-//! nor moved, and the chunks live as long as the table. Each worker appends
-//! to a chunk of its own (a [`Writer`]), so making a record takes no lock
-//! and no allocation of its own, and the records of one table sit in a few
-//! large chunks (advised to use huge pages where the system has them)
-//! rather than scattered over the heap: a slot is 8 bytes, a record is its
-//! text with an 8- or 32-byte route, and a look-up reads both with one
-//! cache miss each.
+//! storing its handle (chunk and offset) into the interval's slot; it is
+//! never written again nor moved, and the chunks live as long as the
+//! table. Each worker appends to a chunk of its own (a [`Writer`]), so
+//! making a record takes no lock and no allocation of its own, and the
+//! records sit in a few large chunks (advised to use huge pages where the
+//! system has them) rather than scattered over the heap.
+//!
+//! A slot is 8 bytes: the handle in its low 48 bits and, for IPv4, the
+//! interval's search key in its top 16 (as the detector's own slots carry
+//! it), so that the search for an address ends on the line that says where
+//! its record is: one cache miss for both.
 //!
 //! `std::sync::OnceLock<Box<[u8]>>` per interval did the same with a
-//! 24-byte slot, a heap allocation per record and its header; the CSV
-//! path of `bphscore score` spent a tenth of its time waiting on those
-//! misses, which is why this is written by hand.
+//! 24-byte slot, a heap allocation per record and a search in another
+//! table; the CSV path of `bphscore score` spent a third more time waiting
+//! on those misses, which is why this is written by hand.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 /// Bytes per chunk, unless a record needs more: two huge pages.
 const CHUNK: usize = 4 << 20;
 /// The length prefix of a record.
 const LEN: usize = 4;
+/// A handle: `(chunk + 1) << 32 | offset`; 0 for none.
+const HANDLE: u64 = (1 << 48) - 1;
+/// At most this many chunks (16 GiB of records in chunks of 4 MiB).
+const MAX_CHUNKS: usize = 4096;
 
 /// Slots for `n` records and the chunks holding them.
 pub(super) struct Records {
-    slots: Box<[AtomicPtr<u8>]>,
+    slots: Box<[AtomicU64]>,
+    /// Each chunk's first byte, by number: set once, before any handle
+    /// naming the chunk is published.
+    bases: Box<[AtomicPtr<u8>]>,
     chunks: Mutex<Vec<memmap2::MmapMut>>,
 }
 
 impl Records {
-    pub(super) fn new(n: usize) -> Records {
+    /// A table of `n` records; slot `i` carries `key(i)` in its top 16
+    /// bits (its low 48 bits are dropped).
+    pub(super) fn new(n: usize, key: impl Fn(usize) -> u64) -> Records {
         Records {
-            slots: (0..n)
+            slots: (0..n).map(|i| AtomicU64::new(key(i) & !HANDLE)).collect(),
+            bases: (0..MAX_CHUNKS)
                 .map(|_| AtomicPtr::new(std::ptr::null_mut()))
                 .collect(),
             chunks: Mutex::new(Vec::new()),
         }
     }
 
+    /// The slots, for a search by key.
+    #[inline]
+    pub(super) fn slots(&self) -> &[AtomicU64] {
+        &self.slots
+    }
+
+    /// The record a slot's bits name, if any.
+    #[inline]
+    fn record(&self, bits: u64) -> Option<*const u8> {
+        let h = bits & HANDLE;
+        let chunk = (h >> 32).checked_sub(1)? as usize;
+        let base = self.bases.get(chunk)?.load(Ordering::Acquire);
+        (!base.is_null()).then(|| base.wrapping_add((h & 0xffff_ffff) as usize).cast_const())
+    }
+
     /// Record `i`, if it was made.
     #[inline]
     pub(super) fn get(&self, i: usize) -> Option<&[u8]> {
-        let p = self.slots.get(i)?.load(Ordering::Acquire);
-        if p.is_null() {
-            return None;
-        }
-        // SAFETY: a non-null slot holds the address of a record published
-        // by `Writer::put` with release ordering after all its bytes were
+        let p = self.record(self.slots.get(i)?.load(Ordering::Acquire))?;
+        // SAFETY: a handle in a slot names a record published by
+        // `Writer::put` with release ordering after all its bytes were
         // written (its length, then the bytes), in a chunk this table owns
         // and never frees, moves or writes again while it lives; the
-        // acquire load above makes those bytes visible here.
+        // acquire loads above make those bytes visible here.
         unsafe {
             let len = u32::from_le_bytes(p.cast::<[u8; LEN]>().read_unaligned()) as usize;
             Some(std::slice::from_raw_parts(p.add(LEN), len))
@@ -67,43 +92,54 @@ impl Records {
     }
 
     /// Asks the CPU to fetch the first three cache lines of record `i`,
-    /// when it was made (its slot should be in the cache by now).
+    /// when it was made (its slot should be in the cache by now); false
+    /// when it was not.
     #[inline]
-    pub(super) fn prefetch_record(&self, i: usize) {
-        if let Some(slot) = self.slots.get(i) {
-            let p = slot.load(Ordering::Relaxed);
-            if !p.is_null() {
-                crate::score::prefetch(p);
-                crate::score::prefetch(p.wrapping_add(64));
-                crate::score::prefetch(p.wrapping_add(128));
-            }
+    pub(super) fn prefetch_record(&self, i: usize) -> bool {
+        let p = self
+            .slots
+            .get(i)
+            .and_then(|s| self.record(s.load(Ordering::Relaxed)));
+        if let Some(p) = p {
+            crate::score::prefetch(p);
+            crate::score::prefetch(p.wrapping_add(64));
+            crate::score::prefetch(p.wrapping_add(128));
         }
+        p.is_some()
     }
 
     /// A writer appending to chunks of its own.
     pub(super) fn writer(&self) -> Writer<'_> {
         Writer {
             records: self,
+            chunk: 0,
             at: std::ptr::null_mut(),
+            used: 0,
             left: 0,
         }
     }
 
-    /// A fresh chunk of at least `bytes`, kept by the table; its address.
-    fn chunk(&self, bytes: usize) -> std::io::Result<(*mut u8, usize)> {
+    /// A fresh chunk of at least `bytes`, kept by the table: its number
+    /// and address, and its size.
+    fn chunk(&self, bytes: usize) -> Option<(usize, *mut u8, usize)> {
         let size = bytes.max(CHUNK);
-        let mut map = memmap2::MmapMut::map_anon(size)?;
+        // A poisoned lock means another worker panicked while pushing; the
+        // list is still whole.
+        let mut chunks = self.chunks.lock().unwrap_or_else(|e| e.into_inner());
+        if chunks.len() >= MAX_CHUNKS {
+            return None;
+        }
+        let mut map = memmap2::MmapMut::map_anon(size).ok()?;
         #[cfg(target_os = "linux")]
         {
             // Fewer TLB misses; only a hint, so a refusal changes nothing.
             let _ = map.advise(memmap2::Advice::HugePage);
         }
         let p = map.as_mut_ptr();
-        // A poisoned lock means another worker panicked while pushing; the
-        // list is still whole.
-        let mut chunks = self.chunks.lock().unwrap_or_else(|e| e.into_inner());
+        let number = chunks.len();
+        self.bases[number].store(p, Ordering::Release);
         chunks.push(map);
-        Ok((p, size))
+        Some((number, p, size))
     }
 }
 
@@ -111,7 +147,10 @@ impl Records {
 /// record does not fit.
 pub(super) struct Writer<'a> {
     records: &'a Records,
+    chunk: usize,
     at: *mut u8,
+    /// Bytes of the chunk used, and left.
+    used: usize,
     left: usize,
 }
 
@@ -125,9 +164,10 @@ impl<'a> Writer<'a> {
         let len = u32::try_from(record.len()).ok()?;
         let need = LEN + record.len();
         if need > self.left {
-            let (at, size) = self.records.chunk(need).ok()?;
-            (self.at, self.left) = (at, size);
+            let (chunk, at, size) = self.records.chunk(need)?;
+            (self.chunk, self.at, self.used, self.left) = (chunk, at, 0, size);
         }
+        let offset = u32::try_from(self.used).ok()?;
         let p = self.at;
         // SAFETY: `p..p + need` lies in a chunk of this table (`left` bytes
         // from `at` are unused) that no one else writes or reads: it is
@@ -137,10 +177,13 @@ impl<'a> Writer<'a> {
             std::ptr::copy_nonoverlapping(record.as_ptr(), p.add(LEN), record.len());
             self.at = p.add(need);
         }
-        self.left -= need;
-        // The first record published wins; a record that lost is left
-        // unused in the chunk.
-        let _ = slot.compare_exchange(std::ptr::null_mut(), p, Ordering::AcqRel, Ordering::Acquire);
+        (self.used, self.left) = (self.used + need, self.left - need);
+        let handle = ((self.chunk as u64 + 1) << 32) | u64::from(offset);
+        // The first record published wins (the key bits stay); a record
+        // that lost is left unused in the chunk.
+        let _ = slot.fetch_update(Ordering::AcqRel, Ordering::Acquire, |bits| {
+            (bits & HANDLE == 0).then_some(bits | handle)
+        });
         self.records.get(i)
     }
 }
@@ -151,7 +194,7 @@ mod tests {
 
     #[test]
     fn records_are_published_once_and_read_back() {
-        let records = Records::new(4);
+        let records = Records::new(4, |i| (i as u64 + 1) << 48 | 0xdead);
         assert_eq!(records.get(0), None);
         assert_eq!(records.get(9), None);
         let mut w = records.writer();
@@ -162,12 +205,20 @@ mod tests {
         assert_eq!(records.get(1), Some(&b"first"[..]));
         assert_eq!(w.put(2, b""), Some(&b""[..]));
         assert_eq!(records.get(0), None);
+        // The keys stay in the top bits; the low bits given are dropped.
+        let keys: Vec<u64> = records
+            .slots()
+            .iter()
+            .map(|s| s.load(Ordering::Relaxed) >> 48)
+            .collect();
+        assert_eq!(keys, [1, 2, 3, 4]);
+        assert_eq!(records.slots()[0].load(Ordering::Relaxed) & HANDLE, 0);
     }
 
     #[test]
     fn large_records_and_many_chunks() {
         let n = 3000;
-        let records = Records::new(n);
+        let records = Records::new(n, |_| 0);
         let big = vec![7u8; CHUNK + 5];
         std::thread::scope(|s| {
             for t in 0..2 {
@@ -191,8 +242,9 @@ mod tests {
                 Some(format!("record {i} {}", "x".repeat(i)).as_bytes())
             );
         }
+        assert!(records.chunks.lock().unwrap().len() > 2);
         // A record larger than a chunk gets a chunk of its own.
-        let alone = Records::new(1);
+        let alone = Records::new(1, |_| 0);
         assert_eq!(
             alone.writer().put(0, &big).map(<[u8]>::len),
             Some(big.len())

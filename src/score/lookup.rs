@@ -269,18 +269,17 @@ impl FastIndex {
 
     /// The search of [`locate_v4`](Self::locate_v4) among its candidates.
     #[inline]
-    fn search_v4(&self, ip: u32, (lo, hi): (usize, usize)) -> (usize, &AtomicU64) {
-        let low = u64::from(ip & 0xffff);
-        let mut base = lo;
-        let mut len = hi - lo + 1;
-        while len > 1 {
-            let half = len / 2;
-            if (self.v4[base + half].load(Ordering::Relaxed) >> KEY_SHIFT) < low {
-                base += half;
-            }
-            len -= half;
-        }
-        (base, &self.v4[base])
+    fn search_v4(&self, ip: u32, candidates: (usize, usize)) -> (usize, &AtomicU64) {
+        let i = search_v4_slots(&self.v4, ip, candidates);
+        (i, &self.v4[i])
+    }
+
+    /// The key bits of IPv4 interval `i`'s slot (see
+    /// [`search_v4_slots`]).
+    fn v4_key_bits(&self, i: usize) -> u64 {
+        self.v4
+            .get(i)
+            .map_or(0, |s| s.load(Ordering::Relaxed) & !((1 << KEY_SHIFT) - 1))
     }
 
     /// Asks the CPU to fetch the line of `ip`'s top-level entry points,
@@ -298,14 +297,10 @@ impl FastIndex {
         self.v4_radix.prefetch_level(u64::from(ip) << 32);
     }
 
-    /// The candidates of `ip`'s search in [`locate_v4`](Self::locate_v4);
-    /// asks the CPU to fetch the line of its first probe.
+    /// The candidates of `ip`'s search in [`locate_v4`](Self::locate_v4).
     #[inline]
     fn candidates_v4(&self, ip: u32) -> (usize, usize) {
-        let (lo, hi) = self.v4_radix.candidates(u64::from(ip) << 32);
-        // The first probe of the search: `lo + (hi - lo + 1) / 2`.
-        prefetch(self.v4.as_ptr().wrapping_add(lo + (hi - lo).div_ceil(2)));
-        (lo, hi)
+        self.v4_radix.candidates(u64::from(ip) << 32)
     }
 
     /// The IPv6 interval holding `ip`, and its slot: among the candidates,
@@ -333,6 +328,32 @@ impl FastIndex {
         }
         (i, &self.v6[2 * i + 1])
     }
+}
+
+/// The IPv4 interval holding `ip` among its candidates `lo..=hi` (from the
+/// radix tree), in slots (one per interval) whose top 16 bits are the
+/// intervals' keys, as [`FastIndex::locate_v4`] lays them out: branch-free
+/// halving, as in the snapshot's search. Other tables indexed by interval
+/// may carry the same keys and be searched the same way.
+#[inline]
+pub(crate) fn search_v4_slots(slots: &[AtomicU64], ip: u32, (lo, hi): (usize, usize)) -> usize {
+    let low = u64::from(ip & 0xffff);
+    let mut base = lo;
+    let mut len = hi - lo + 1;
+    while len > 1 {
+        let half = len / 2;
+        if (slots[base + half].load(Ordering::Relaxed) >> KEY_SHIFT) < low {
+            base += half;
+        }
+        len -= half;
+    }
+    base
+}
+
+/// The first probe of [`search_v4_slots`] among `lo..=hi`.
+#[inline]
+pub(crate) fn first_probe(lo: usize, hi: usize) -> usize {
+    lo + (hi - lo).div_ceil(2)
 }
 
 /// A hint to fetch the cache line holding `p` into every cache level; it
@@ -478,21 +499,18 @@ impl<S: AsRef<[u8]>> Detector<S> {
     }
 
     /// The candidates of [`interval_v4`](Self::interval_v4)'s search for
-    /// `ip`, and a prefetch of its first probe: the third step.
+    /// `ip`: the third step; the search ([`search_v4_slots`]) is the last,
+    /// in the detector's slots or in another table with the same keys
+    /// ([`v4_key_bits`](Self::v4_key_bits)).
     #[inline]
     pub(crate) fn candidates_v4(&self, ip: std::net::Ipv4Addr) -> (usize, usize) {
         self.fast.candidates_v4(u32::from(ip))
     }
 
-    /// [`interval_v4`](Self::interval_v4) from the candidates of
-    /// [`candidates_v4`](Self::candidates_v4): the last step.
-    #[inline]
-    pub(crate) fn interval_v4_among(
-        &self,
-        ip: std::net::Ipv4Addr,
-        candidates: (usize, usize),
-    ) -> usize {
-        self.fast.search_v4(u32::from(ip), candidates).0
+    /// The key bits of IPv4 interval `i` (the top 16 bits of a slot that
+    /// [`search_v4_slots`] searches); zero past the last interval.
+    pub(crate) fn v4_key_bits(&self, i: usize) -> u64 {
+        self.fast.v4_key_bits(i)
     }
 
     /// The IPv6 interval holding `ip`, by the fast index.

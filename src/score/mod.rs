@@ -15,7 +15,7 @@ use std::net::IpAddr;
 use ipnetwork::IpNetwork;
 
 pub use lookup::Verdict;
-pub(crate) use lookup::prefetch;
+pub(crate) use lookup::{first_probe, prefetch, search_v4_slots};
 pub use model::{MODEL_FORMAT_VERSION, Model, ModelKind, Thresholds, Transform};
 pub(crate) use model::{Node, RawCalibration, RawFeature, RawModel, RawNode, RawStandardisation};
 
@@ -566,11 +566,18 @@ impl<S: AsRef<[u8]>> Detector<S> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn score_ip(&self, ip: IpAddr) -> Score<'_> {
-        let (a, v6) = snapshot::ip_to_u128(ip);
         let i = match ip {
             IpAddr::V4(b) => self.interval_v4(b),
             IpAddr::V6(b) => self.interval_v6(b),
         };
+        self.score_in_interval(ip, i)
+    }
+
+    /// [`score_ip`](Self::score_ip) for an address whose interval `i` the
+    /// caller has found already.
+    #[inline]
+    pub(crate) fn score_in_interval(&self, ip: IpAddr, i: usize) -> Score<'_> {
+        let (a, v6) = snapshot::ip_to_u128(ip);
         let cell = self.snapshot.interval_cell(i, v6);
         let route = (cell.route != NO_ROUTE).then(|| self.snapshot.route(cell.route));
         let asv = route.map(|r| self.snapshot.as_at(r.as_index));

@@ -265,34 +265,37 @@ fn flatten(trees: &[Vec<Node>], a: f64) -> (Vec<FlatNode>, Vec<u32>) {
 }
 
 /// Trees of depth at most [`Complete::MAX_DEPTH`], each padded to a
-/// complete tree of the deepest one's depth and stored in heap order (the
-/// children of node `k` at `2k + 1` and `2k + 2`), split nodes only: the
-/// path to a leaf is one bit per level, so a walk is a fixed number of
-/// steps without branches, and the walks of [`Complete::GROUP`] trees
-/// proceed side by side rather than one after the other.
+/// complete tree of the deepest one's depth: the split nodes in heap order
+/// (the children of node `k` at `2k + 1` and `2k + 2`) for the walk, and
+/// per leaf, the path's feature deltas and their sum for the result. A walk
+/// is a fixed number of steps without branches, and the walks of
+/// [`Complete::GROUP`] trees proceed side by side rather than one after
+/// the other.
 ///
-/// A padding node (below a leaf) changes nothing either way, so a path
-/// adds exactly the deltas, in the same order, that the node-by-node walk
-/// of the same tree adds: the results are the same bits.
+/// A padding node (below a leaf) changes nothing either way, and a leaf's
+/// deltas and sum are added in the order the node-by-node walk adds them:
+/// the results are the same bits.
 #[derive(Debug, Clone, PartialEq)]
 struct Complete {
     depth: u32,
-    /// Per tree, `(1 << depth) - 1` split nodes.
-    nodes: Vec<Split>,
+    /// Per tree, `(1 << depth) - 1` split nodes: their features and
+    /// thresholds. (Apart, and the features in one byte each, so that the
+    /// tables of a model of 120 trees of depth 3 fit a first-level cache.)
+    features: Vec<u8>,
+    thresholds: Vec<f64>,
+    /// Per tree and leaf, `depth` steps: the feature split on and the
+    /// calibrated change of the prediction.
+    step_features: Vec<u8>,
+    step_deltas: Vec<f64>,
+    /// Per tree and leaf, the sum of its steps' changes.
+    sums: Vec<f64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Split {
-    feature: u32,
-    threshold: f64,
-    /// The calibrated change towards the left (`<= threshold`) and the
-    /// right child.
-    delta: [f64; 2],
-}
+const _: () = assert!(FEATURE_COUNT <= 256);
 
 impl Complete {
     /// Deeper trees keep the node-by-node walk (a complete tree of depth 6
-    /// is 63 split nodes).
+    /// is 63 split nodes and 64 leaves).
     const MAX_DEPTH: u32 = 6;
     /// Trees walked side by side.
     const GROUP: usize = 8;
@@ -313,78 +316,110 @@ impl Complete {
         if depth == 0 || depth > Self::MAX_DEPTH {
             return None;
         }
-        let per = (1usize << depth) - 1;
-        let pad = Split {
-            feature: 0,
-            threshold: 0.0,
-            delta: [0.0, 0.0],
+        let (per, leaves) = ((1usize << depth) - 1, 1usize << depth);
+        let mut c = Complete {
+            depth,
+            features: Vec::with_capacity(per * trees.len()),
+            thresholds: Vec::with_capacity(per * trees.len()),
+            step_features: Vec::with_capacity(leaves * depth as usize * trees.len()),
+            step_deltas: Vec::with_capacity(leaves * depth as usize * trees.len()),
+            sums: Vec::with_capacity(leaves * trees.len()),
         };
-        let mut nodes = Vec::with_capacity(per * trees.len());
         for tree in trees {
-            let base = nodes.len();
-            nodes.resize(base + per, pad);
-            // (node of the tree, or none below a leaf; heap position)
-            let mut work = vec![(Some(0usize), 0usize)];
-            while let Some((node, k)) = work.pop() {
-                if k >= per {
-                    continue;
+            for k in 0..per {
+                // The tree's node at heap position k, if any: follow the
+                // path from the root (one bit per level, 1 for right).
+                let path = k + 1;
+                let levels = usize::BITS - 1 - path.leading_zeros();
+                let mut node = Some(0usize);
+                for level in (0..levels).rev() {
+                    node = node.and_then(|i| {
+                        let n = &tree[i];
+                        n.feature.map(|_| {
+                            if (path >> level) & 1 == 1 {
+                                n.right as usize
+                            } else {
+                                n.left as usize
+                            }
+                        })
+                    });
                 }
-                let (left, right) = match node.map(|i| &tree[i]) {
-                    Some(
-                        n @ Node {
-                            feature: Some(f), ..
-                        },
-                    ) => {
-                        let delta = |child: u32| a * (tree[child as usize].value - n.value);
-                        nodes[base + k] = Split {
-                            feature: *f as u32,
-                            threshold: n.threshold,
-                            delta: [delta(n.left), delta(n.right)],
-                        };
-                        (Some(n.left as usize), Some(n.right as usize))
-                    }
-                    _ => (None, None),
+                let (f, t) = match node.map(|i| &tree[i]) {
+                    Some(Node {
+                        feature: Some(f),
+                        threshold,
+                        ..
+                    }) => (*f as u8, *threshold),
+                    _ => (0, 0.0),
                 };
-                work.push((left, 2 * k + 1));
-                work.push((right, 2 * k + 2));
+                c.features.push(f);
+                c.thresholds.push(t);
+            }
+            for leaf in 0..leaves {
+                // The steps to leaf `leaf`: its bits, first level first.
+                let (mut node, mut sum) = (Some(0usize), 0.0);
+                for level in (0..depth).rev() {
+                    let right = (leaf >> level) & 1 == 1;
+                    let step = match node.map(|i| &tree[i]) {
+                        Some(
+                            n @ Node {
+                                feature: Some(f), ..
+                            },
+                        ) => {
+                            let child = if right { n.right } else { n.left };
+                            node = Some(child as usize);
+                            (*f as u8, a * (tree[child as usize].value - n.value))
+                        }
+                        _ => {
+                            node = None;
+                            (0, 0.0)
+                        }
+                    };
+                    sum += step.1;
+                    c.step_features.push(step.0);
+                    c.step_deltas.push(step.1);
+                }
+                c.sums.push(sum);
             }
         }
-        Some(Complete { depth, nodes })
+        Some(c)
     }
 
     /// Adds each tree's path deltas to the contributions `c` and its sum
     /// to `z`, tree after tree.
     #[inline]
     fn add(&self, v: &[f64; FEATURE_COUNT], c: &mut [f64; FEATURE_COUNT], z: &mut f64) {
-        let per = (1usize << self.depth) - 1;
-        for group in self.nodes.chunks(per * Self::GROUP) {
-            let trees = group.len() / per;
+        let d = self.depth as usize;
+        let (per, leaves) = ((1usize << d) - 1, 1usize << d);
+        let trees = self.sums.len() / leaves;
+        for first in (0..trees).step_by(Self::GROUP) {
+            let n = Self::GROUP.min(trees - first);
+            let (features, thresholds) = (
+                &self.features[first * per..(first + n) * per],
+                &self.thresholds[first * per..(first + n) * per],
+            );
             // The walks: level by level across the group's trees, so that
             // their dependent loads overlap.
             let mut at = [0usize; Self::GROUP];
-            for _ in 0..self.depth {
-                for (g, k) in at.iter_mut().enumerate().take(trees) {
-                    let n = &group[g * per + *k];
+            for _ in 0..d {
+                for (g, k) in at.iter_mut().enumerate().take(n) {
+                    let x = v[usize::from(features[g * per + *k])];
                     // NaN goes right, as in training.
-                    let right = usize::from(
-                        v[n.feature as usize] > n.threshold || v[n.feature as usize].is_nan(),
-                    );
+                    let right = usize::from(x > thresholds[g * per + *k] || x.is_nan());
                     *k = 2 * *k + 1 + right;
                 }
             }
-            // The sums, in the node-by-node walk's order. Leaf `k` read
-            // one-based is a 1, then one bit per level: 1 for right.
-            for (g, &leaf) in at.iter().enumerate().take(trees) {
-                let path = leaf + 1;
-                let (mut k, mut tree) = (0usize, 0.0);
-                for level in (0..self.depth).rev() {
-                    let right = (path >> level) & 1;
-                    let n = &group[g * per + k];
-                    c[n.feature as usize] += n.delta[right];
-                    tree += n.delta[right];
-                    k = 2 * k + 1 + right;
+            // The leaves, tree after tree.
+            for (g, &k) in at.iter().enumerate().take(n) {
+                let leaf = (first + g) * leaves + (k - per);
+                let steps = leaf * d..leaf * d + d;
+                for (&f, &delta) in self.step_features[steps.clone()]
+                    .iter()
+                    .zip(&self.step_deltas[steps])
+                {
+                    c[usize::from(f)] += delta;
                 }
-                *z += tree;
+                *z += self.sums[leaf];
             }
         }
     }
