@@ -24,7 +24,9 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
-/// Bytes per chunk, unless a record needs more: two huge pages.
+/// Bytes per chunk at most, unless a record needs more: two huge pages.
+/// A table of few slots takes smaller chunks (128 bytes a slot, at least
+/// 64 KiB).
 const CHUNK: usize = 4 << 20;
 /// The length prefix of a record.
 const LEN: usize = 4;
@@ -35,6 +37,7 @@ const MAX_CHUNKS: usize = 4096;
 
 /// Slots for `n` records and the chunks holding them.
 pub(super) struct Records {
+    chunk_size: usize,
     slots: Box<[AtomicU64]>,
     /// Each chunk's first byte, by number: set once, before any handle
     /// naming the chunk is published.
@@ -47,6 +50,7 @@ impl Records {
     /// bits (its low 48 bits are dropped).
     pub(super) fn new(n: usize, key: impl Fn(usize) -> u64) -> Records {
         Records {
+            chunk_size: n.saturating_mul(128).clamp(64 << 10, CHUNK),
             slots: (0..n).map(|i| AtomicU64::new(key(i) & !HANDLE)).collect(),
             bases: (0..MAX_CHUNKS)
                 .map(|_| AtomicPtr::new(std::ptr::null_mut()))
@@ -122,7 +126,7 @@ impl Records {
     /// A fresh chunk of at least `bytes`, kept by the table: its number
     /// and address, and its size.
     fn chunk(&self, bytes: usize) -> Option<(usize, *mut u8, usize)> {
-        let size = bytes.max(CHUNK);
+        let size = bytes.max(self.chunk_size);
         // A poisoned lock means another worker panicked while pushing; the
         // list is still whole.
         let mut chunks = self.chunks.lock().unwrap_or_else(|e| e.into_inner());
