@@ -483,9 +483,10 @@ struct FastLine {
 /// (IPv6: search, and prefetch the interval's slot); search among the row
 /// cache's slots, which carry the keys; prefetch the row parts, or when
 /// the interval has none yet, the snapshot records that scoring it reads
-/// (cell number, cell, route, AS: four more stages); write the row. The cache misses of one line's chain overlap
-/// those of the lines around it instead of following each other, and every
-/// stage finds what it reads already fetched. Other lines take the general
+/// (cell number, cell, route, AS: four more stages); write the row. The
+/// cache misses of one line's chain overlap those of the lines around it
+/// instead of following each other, and every stage finds what it reads
+/// already fetched. Other lines take the general
 /// path at the last stage, so rows stay in input order.
 fn score_block<'a, S: AsRef<[u8]>>(
     detector: &Detector<S>,

@@ -1243,10 +1243,10 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
             prefetch(cells.as_ptr().wrapping_add(i * 4));
             return;
         }
-        let Some(c) = cells.get(i * 4..i * 4 + 4) else {
+        if i >= self.interval_count(v6) {
             return;
-        };
-        let c = u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize;
+        }
+        let c = u32_at(cells, i * 4) as usize;
         if c >= self.counts.cells {
             return;
         }
