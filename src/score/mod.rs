@@ -6,6 +6,7 @@
 //! allocate. A [`Score`] borrows names and source records from the snapshot.
 
 mod lookup;
+mod memo;
 mod model;
 mod whois;
 
@@ -25,6 +26,8 @@ use crate::features::{FEATURE_COUNT, Feature, FeatureVector};
 use crate::snapshot::{self, AsView, CellView, RouteView, Snapshot};
 use crate::source::SourceInfo;
 use crate::subject::{Asn, Country, Subject};
+pub(crate) use memo::EvalMemo;
+use memo::Evaluation;
 
 /// The verdict.
 ///
@@ -577,6 +580,19 @@ impl<S: AsRef<[u8]>> Detector<S> {
     /// caller has found already.
     #[inline]
     pub(crate) fn score_in_interval(&self, ip: IpAddr, i: usize) -> Score<'_> {
+        self.score_in_interval_memo(ip, i, None)
+    }
+
+    /// [`score_in_interval`](Self::score_in_interval), taking the model's
+    /// evaluation from `memo` when the feature vector was met before (and
+    /// keeping it there when not): the same score either way.
+    #[inline]
+    pub(crate) fn score_in_interval_memo(
+        &self,
+        ip: IpAddr,
+        i: usize,
+        memo: Option<&mut EvalMemo>,
+    ) -> Score<'_> {
         let (a, v6) = snapshot::ip_to_u128(ip);
         let cell = self.snapshot.interval_cell(i, v6);
         let route = (cell.route != NO_ROUTE).then(|| self.snapshot.route(cell.route));
@@ -613,6 +629,7 @@ impl<S: AsRef<[u8]>> Detector<S> {
             asv.as_ref(),
             country,
             route.is_some_and(|r| r.multi_origin()),
+            memo,
         )
     }
 
@@ -715,6 +732,7 @@ impl<S: AsRef<[u8]>> Detector<S> {
             asv.as_ref(),
             country,
             acc.multi_origin,
+            None,
         )
     }
 
@@ -761,6 +779,7 @@ impl<S: AsRef<[u8]>> Detector<S> {
             Some(&a),
             Country::from_bytes(a.country),
             false,
+            None,
         )
     }
 
@@ -795,18 +814,22 @@ impl<S: AsRef<[u8]>> Detector<S> {
         asv: Option<&AsView<'s>>,
         country: Option<Country>,
         multi_origin: bool,
+        memo: Option<&mut EvalMemo>,
     ) -> Score<'s> {
         if !known {
             let mut s = self.unknown(subject);
             s.country = country;
             return s;
         }
-        let (probability, contributions) = self.model.evaluate(&x);
+        let e = match memo {
+            Some(memo) => memo.get_or(&x, || self.evaluation(&x)),
+            None => self.evaluation(&x),
+        };
         // The class and reasons are written into the score in place rather
         // than built apart and copied in.
         let mut score = Score {
             subject,
-            probability,
+            probability: e.probability,
             class: Class::Unknown,
             prefix,
             asn: asv.map(|a| Asn::new(a.asn)),
@@ -819,34 +842,49 @@ impl<S: AsRef<[u8]>> Detector<S> {
                 len: 0,
             },
         };
-        score.class = subject_class(self.classify(probability, &contributions), &subject, &x);
+        score.class = subject_class(e.class, &subject, &x);
         // Guard rails: a subject wholly inside protected cloud, CDN or
         // anycast ranges is at most abused-legitimate.
         if x.get(Feature::GuardProtected) >= 1.0 && score.class < Class::AbusedLegitimate {
             score.class = Class::AbusedLegitimate;
         }
-        self.reasons(&x, &contributions, masks, &mut score.reasons);
+        self.reasons(&x, &e, masks, &mut score.reasons);
         score
     }
 
+    /// What the model makes of `x`: probability, class, strongest
+    /// contributions.
     #[inline(always)]
-    fn classify(&self, p: f64, contributions: &[f64; FEATURE_COUNT]) -> Class {
-        self.model.classify(p, contributions)
+    fn evaluation(&self, x: &FeatureVector) -> Evaluation {
+        let (probability, c) = self.model.evaluate(x);
+        let (order, len) = strongest(&c, x.values());
+        let mut e = Evaluation {
+            probability,
+            class: self.model.classify(probability, &c),
+            len: len as u8,
+            order: [0; MAX_REASONS],
+            contributions: [0.0; MAX_REASONS],
+        };
+        for (k, &i) in order[..len].iter().enumerate() {
+            // FEATURE_COUNT is below 256.
+            e.order[k] = i as u8;
+            e.contributions[k] = c[i];
+        }
+        e
     }
 
     #[inline(always)]
     fn reasons<'s>(
         &'s self,
         x: &FeatureVector,
-        c: &[f64; FEATURE_COUNT],
+        e: &Evaluation,
         m: &SourceMasks,
         out: &mut Reasons<'s>,
     ) {
         let (list, drop, asn_drop) = self.snapshot.masks();
         debug_assert_eq!(out.len, 0);
-        let (order, n) = strongest(c, x.values());
-        for &i in &order[..n] {
-            let f = Feature::ALL[i];
+        for k in 0..usize::from(e.len) {
+            let f = Feature::ALL[usize::from(e.order[k])];
             let (source, other_sources) = match f {
                 Feature::AsAbuseDensity => self.snapshot.first_source(m.as_sources & list),
                 Feature::AsDropShare => self.snapshot.first_source(m.as_sources & drop),
@@ -899,7 +937,7 @@ impl<S: AsRef<[u8]>> Detector<S> {
             out.items[out.len] = Reason {
                 feature: f,
                 value: x.get(f),
-                contribution: c[i],
+                contribution: e.contributions[k],
                 source,
                 other_sources,
             };
@@ -1012,6 +1050,32 @@ mod tests {
                 strongest_by_sorting(&c, &x)[..],
                 "c={c:?} x={x:?}"
             );
+        }
+    }
+
+    /// Scores taken through a memo are the scores made without one, for
+    /// every range of a synthetic world (IPv4 and IPv6), whether the
+    /// vector is met for the first time or again, and when the memo is
+    /// full.
+    #[test]
+    fn memo_scores_are_the_scores_without_it() {
+        let world = crate::train::synth::world(11, 120);
+        let snapshot = world.snapshot().expect("synthetic world builds");
+        let detector = Detector::new(snapshot, Model::default_model());
+        for limit in [usize::MAX, 7] {
+            let mut memo = EvalMemo::new(limit);
+            for round in 0..2 {
+                for v6 in [false, true] {
+                    for i in 0..detector.snapshot.interval_count(v6) {
+                        let (start, _, _) = detector.snapshot.interval(i, v6);
+                        let ip = snapshot::to_network(start, if v6 { 128 } else { 32 }, v6).ip();
+                        let plain = detector.score_in_interval(ip, i);
+                        let kept = detector.score_in_interval_memo(ip, i, Some(&mut memo));
+                        assert_eq!(plain, kept, "{ip} (round {round}, limit {limit})");
+                    }
+                }
+            }
+            assert!(memo.len() <= limit && memo.len() > 0);
         }
     }
 
