@@ -25,6 +25,8 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
+use hashbrown::HashTable;
+
 /// Bytes per chunk at most, unless a record needs more: two huge pages.
 /// A table of few slots takes smaller chunks (128 bytes a slot, at least
 /// 64 KiB).
@@ -78,12 +80,18 @@ impl Records {
     /// Record `i`, if it was made.
     #[inline]
     pub(super) fn get(&self, i: usize) -> Option<&[u8]> {
-        let p = self.record(self.slots.get(i)?.load(Ordering::Acquire))?;
-        // SAFETY: a handle in a slot names a record published by
-        // `Writer::put` with release ordering after all its bytes were
-        // written (its length, then the bytes), in a chunk this table owns
-        // and never frees, moves or writes again while it lives; the
-        // acquire loads above make those bytes visible here.
+        self.bytes(self.slots.get(i)?.load(Ordering::Acquire))
+    }
+
+    /// The record a slot's bits name, if any.
+    #[inline]
+    fn bytes(&self, bits: u64) -> Option<&[u8]> {
+        let p = self.record(bits)?;
+        // SAFETY: a handle names a record that a `Writer` wrote whole (its
+        // length, then the bytes) before the handle left it: published in a
+        // slot with release ordering (read above with acquire), or handed
+        // back to the same writer. The chunk is this table's, never freed,
+        // moved or written again while the table lives.
         unsafe {
             let len = u32::from_le_bytes(p.cast::<[u8; LEN]>().read_unaligned()) as usize;
             Some(std::slice::from_raw_parts(p.add(LEN), len))
@@ -121,6 +129,8 @@ impl Records {
             at: std::ptr::null_mut(),
             used: 0,
             left: 0,
+            interned: HashTable::new(),
+            keyed: HashTable::new(),
         }
     }
 
@@ -157,6 +167,11 @@ pub(super) struct Writer<'a> {
     /// Bytes of the chunk used, and left.
     used: usize,
     left: usize,
+    /// The records [`put_shared`](Self::put_shared) appended: hash and
+    /// handle.
+    interned: HashTable<(u64, u64)>,
+    /// The records [`put_keyed`](Self::put_keyed) appended: key and handle.
+    keyed: HashTable<(u128, u64)>,
 }
 
 impl<'a> Writer<'a> {
@@ -165,7 +180,76 @@ impl<'a> Writer<'a> {
     /// bytes, as records are a pure function of the interval). `None` when
     /// no memory could be mapped, or the record is over 4 GiB.
     pub(super) fn put(&mut self, i: usize, record: &[u8]) -> Option<&'a [u8]> {
+        let handle = self.append(record)?;
+        self.publish(i, handle)
+    }
+
+    /// [`put`](Self::put), but when this writer stored the same bytes
+    /// before (for any record), record `i` names those bytes rather than a
+    /// copy: records that many intervals share take their memory, and
+    /// their cache lines, once.
+    pub(super) fn put_shared(&mut self, i: usize, record: &[u8]) -> Option<&'a [u8]> {
+        let h = hash_bytes(record);
+        let records = self.records;
+        let found = self
+            .interned
+            .find(h, |&(eh, handle)| {
+                eh == h && records.bytes(handle) == Some(record)
+            })
+            .map(|&(_, handle)| handle);
+        let handle = match found {
+            Some(handle) => handle,
+            None => {
+                let handle = self.append(record)?;
+                self.interned.insert_unique(h, (h, handle), |&(eh, _)| eh);
+                handle
+            }
+        };
+        self.publish(i, handle)
+    }
+
+    /// [`put`](Self::put) for a record that is a function of `key`: when
+    /// this writer stored a record under the same key before, record `i`
+    /// names it, and `make` is not called; else `make` writes the record
+    /// into `scratch` (cleared first), which is stored under the key.
+    pub(super) fn put_keyed(
+        &mut self,
+        i: usize,
+        key: u128,
+        scratch: &mut Vec<u8>,
+        make: impl FnOnce(&mut Vec<u8>),
+    ) -> Option<&'a [u8]> {
+        let h = mix(key as u64 ^ mix((key >> 64) as u64));
+        let handle = match self.keyed.find(h, |&(k, _)| k == key) {
+            Some(&(_, handle)) => handle,
+            None => {
+                scratch.clear();
+                make(scratch);
+                let handle = self.append(scratch)?;
+                self.keyed.insert_unique(h, (key, handle), |&(k, _)| {
+                    mix(k as u64 ^ mix((k >> 64) as u64))
+                });
+                handle
+            }
+        };
+        self.publish(i, handle)
+    }
+
+    /// Publishes `handle` as record `i`, unless another worker published
+    /// one first; returns the record in the table.
+    fn publish(&mut self, i: usize, handle: u64) -> Option<&'a [u8]> {
         let slot = self.records.slots.get(i)?;
+        // The first record published wins (the key bits stay); a record
+        // that lost is left unused in the chunk.
+        let _ = slot.fetch_update(Ordering::AcqRel, Ordering::Acquire, |bits| {
+            (bits & HANDLE == 0).then_some(bits | handle)
+        });
+        self.records.get(i)
+    }
+
+    /// Appends `record` to this writer's chunk (a new chunk when it does
+    /// not fit); its handle.
+    fn append(&mut self, record: &[u8]) -> Option<u64> {
         let len = u32::try_from(record.len()).ok()?;
         let need = LEN + record.len();
         if need > self.left {
@@ -183,14 +267,33 @@ impl<'a> Writer<'a> {
             self.at = p.add(need);
         }
         (self.used, self.left) = (self.used + need, self.left - need);
-        let handle = ((self.chunk as u64 + 1) << 32) | u64::from(offset);
-        // The first record published wins (the key bits stay); a record
-        // that lost is left unused in the chunk.
-        let _ = slot.fetch_update(Ordering::AcqRel, Ordering::Acquire, |bits| {
-            (bits & HANDLE == 0).then_some(bits | handle)
-        });
-        self.records.get(i)
+        Some(((self.chunk as u64 + 1) << 32) | u64::from(offset))
     }
+}
+
+/// A hash of a record's bytes: multiply-rotate over 8-byte words, then
+/// MurmurHash3's finaliser, so that the table's bucket (low bits) and tag
+/// (top bits) both depend on every byte.
+fn hash_bytes(b: &[u8]) -> u64 {
+    let mut h = b.len() as u64;
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        h = (h.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    for &byte in words.remainder() {
+        h = (h.rotate_left(5) ^ u64::from(byte)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    mix(h)
+}
+
+/// MurmurHash3's 64-bit finaliser.
+fn mix(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
 }
 
 #[cfg(test)]
@@ -218,6 +321,53 @@ mod tests {
             .collect();
         assert_eq!(keys, [1, 2, 3, 4]);
         assert_eq!(records.slots()[0].load(Ordering::Relaxed) & HANDLE, 0);
+    }
+
+    #[test]
+    fn shared_records_are_stored_once_per_writer() {
+        let records = Records::new(6, |_| 0);
+        let mut w = records.writer();
+        let a = w.put_shared(0, b"same text").unwrap().as_ptr();
+        let b = w.put_shared(1, b"same text").unwrap().as_ptr();
+        let c = w.put_shared(2, b"other text").unwrap().as_ptr();
+        // A text that is a prefix of another is a record of its own.
+        let d = w.put_shared(3, b"same").unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(d, b"same");
+        // `put` always copies.
+        assert_ne!(w.put(4, b"same text").unwrap().as_ptr(), a);
+        // Another writer keeps its own copies; the first published wins.
+        let mut other = records.writer();
+        assert_ne!(other.put_shared(5, b"same text").unwrap().as_ptr(), a);
+        assert_eq!(other.put_shared(0, b"lost").unwrap().as_ptr(), a);
+        // Keyed records: `make` runs once per key and writer.
+        let keyed = Records::new(4, |_| 0);
+        let mut w = keyed.writer();
+        let mut scratch = Vec::new();
+        let mut made = 0;
+        for (i, key) in [(0, 7u128 << 70), (1, 7 << 70), (2, 7), (3, 7 << 70)] {
+            let r = w.put_keyed(i, key, &mut scratch, |b| {
+                made += 1;
+                b.extend_from_slice(format!("key {key}").as_bytes());
+            });
+            assert_eq!(r, Some(format!("key {key}").as_bytes()));
+        }
+        assert_eq!(made, 2);
+        assert_eq!(keyed.get(0).unwrap().as_ptr(), keyed.get(3).unwrap().as_ptr());
+        for (i, text) in [
+            &b"same text"[..],
+            b"same text",
+            b"other text",
+            b"same",
+            b"same text",
+            b"same text",
+        ]
+        .iter()
+        .enumerate()
+        {
+            assert_eq!(records.get(i), Some(*text));
+        }
     }
 
     #[test]

@@ -55,6 +55,9 @@ pub(crate) struct EvalMemo {
     keys: Vec<Key>,
     values: Vec<Evaluation>,
     limit: usize,
+    /// The number of the vector that `get_or` was last asked for, when
+    /// kept.
+    last: Option<u32>,
 }
 
 impl EvalMemo {
@@ -65,7 +68,20 @@ impl EvalMemo {
             keys: Vec::new(),
             values: Vec::new(),
             limit: limit.min(u32::MAX as usize),
+            last: None,
         }
+    }
+
+    /// The number of the vector last asked for by [`get_or`](Self::get_or)
+    /// since [`forget_last`](Self::forget_last), when it is kept: equal
+    /// numbers, equal vectors (bit for bit).
+    pub(crate) fn last(&self) -> Option<u32> {
+        self.last
+    }
+
+    /// Forgets the vector last asked for.
+    pub(crate) fn forget_last(&mut self) {
+        self.last = None;
     }
 
     /// The evaluation of `x`: the kept one, or `evaluate()`'s, kept when
@@ -83,14 +99,17 @@ impl EvalMemo {
             .table
             .find(h, |&(eh, at)| eh == h && keys[at as usize] == key)
         {
+            self.last = Some(at);
             return self.values[at as usize];
         }
         let e = evaluate();
+        self.last = None;
         if self.keys.len() < self.limit {
             let at = self.keys.len() as u32;
             self.keys.push(key);
             self.values.push(e);
             self.table.insert_unique(h, (h, at), |&(eh, _)| eh);
+            self.last = Some(at);
         }
         e
     }
@@ -134,12 +153,21 @@ mod tests {
                 evaluation(p)
             })
         };
+        assert_eq!(memo.last(), None);
         assert_eq!(get(&mut memo, &a, 0.1).probability, 0.1);
+        assert_eq!(memo.last(), Some(0));
         assert_eq!(get(&mut memo, &a, 0.9).probability, 0.1);
+        assert_eq!(memo.last(), Some(0));
+        memo.forget_last();
+        assert_eq!(memo.last(), None);
         assert_eq!(get(&mut memo, &b, 0.2).probability, 0.2);
+        assert_eq!(memo.last(), Some(1));
         assert_eq!(get(&mut memo, &b, 0.9).probability, 0.2);
+        assert_eq!(get(&mut memo, &a, 0.9).probability, 0.1);
+        assert_eq!(memo.last(), Some(0));
         // Full: c is evaluated each time, and not kept.
         assert_eq!(get(&mut memo, &c, 0.3).probability, 0.3);
+        assert_eq!(memo.last(), None);
         assert_eq!(get(&mut memo, &c, 0.4).probability, 0.4);
         assert_eq!(memo.len(), 2);
         assert_eq!(calls, 4);

@@ -585,14 +585,19 @@ impl<S: AsRef<[u8]>> Detector<S> {
 
     /// [`score_in_interval`](Self::score_in_interval), taking the model's
     /// evaluation from `memo` when the feature vector was met before (and
-    /// keeping it there when not): the same score either way.
+    /// keeping it there when not): the same score either way. Afterwards
+    /// `memo.last()` numbers the vector, when the model was asked and the
+    /// memo keeps it.
     #[inline]
     pub(crate) fn score_in_interval_memo(
         &self,
         ip: IpAddr,
         i: usize,
-        memo: Option<&mut EvalMemo>,
+        mut memo: Option<&mut EvalMemo>,
     ) -> Score<'_> {
+        if let Some(m) = memo.as_deref_mut() {
+            m.forget_last();
+        }
         let (a, v6) = snapshot::ip_to_u128(ip);
         let cell = self.snapshot.interval_cell(i, v6);
         let route = (cell.route != NO_ROUTE).then(|| self.snapshot.route(cell.route));
