@@ -354,7 +354,10 @@ mod tests {
             assert_eq!(r, Some(format!("key {key}").as_bytes()));
         }
         assert_eq!(made, 2);
-        assert_eq!(keyed.get(0).unwrap().as_ptr(), keyed.get(3).unwrap().as_ptr());
+        assert_eq!(
+            keyed.get(0).unwrap().as_ptr(),
+            keyed.get(3).unwrap().as_ptr()
+        );
         for (i, text) in [
             &b"same text"[..],
             b"same text",
