@@ -9,7 +9,11 @@
 //! table. Each worker appends to a chunk of its own (a [`Writer`]), so
 //! making a record takes no lock and no allocation of its own, and the
 //! records sit in a few large chunks (advised to use huge pages where the
-//! system has them) rather than scattered over the heap.
+//! system has them) rather than scattered over the heap. Several slots may
+//! name one record: a writer stores bytes it stored before, or a record
+//! made under a key it met before, once ([`Writer::put_shared`],
+//! [`Writer::put_keyed`]); on the synthetic benchmark world the IPv4 rows
+//! of 526,703 intervals have about 85,000 distinct texts.
 //!
 //! A slot is 8 bytes: the handle in its low 48 bits and, for IPv4, the
 //! interval's search key in its top 16 (as the detector's own slots carry
