@@ -1009,15 +1009,21 @@ impl RowCache {
                     };
                     let key = text_key(&score, writer.memo.last()).filter(|_| !explain);
                     let record = match key {
-                        Some(key) => writer.v4.put_keyed(i, key, &mut writer.scratch, make),
+                        Some(key) => {
+                            let record = writer.v4.put_keyed(i, key, &mut writer.scratch, make);
+                            // A record met before under its key was not made
+                            // into the scratch buffer, which the row falls
+                            // back on without a table.
+                            if record.is_none() {
+                                make(&mut writer.scratch);
+                            }
+                            record
+                        }
                         None => {
                             make(&mut writer.scratch);
                             writer.v4.put_shared(i, &writer.scratch)
                         }
                     };
-                    if record.is_none() {
-                        make(&mut writer.scratch);
-                    }
                     (record, route)
                 }
             }

@@ -31,6 +31,8 @@ use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 use hashbrown::HashTable;
 
+use crate::score::{fold, mix};
+
 /// Bytes per chunk at most, unless a record needs more: two huge pages.
 /// A table of few slots takes smaller chunks (128 bytes a slot, at least
 /// 64 KiB).
@@ -275,29 +277,21 @@ impl<'a> Writer<'a> {
     }
 }
 
-/// A hash of a record's bytes: multiply-rotate over 8-byte words, then
-/// MurmurHash3's finaliser, so that the table's bucket (low bits) and tag
-/// (top bits) both depend on every byte.
+/// A hash of a record's bytes, 8-byte words folded in, then mixed, so
+/// that the table's bucket (low bits) and tag (top bits) both depend on
+/// every byte.
 fn hash_bytes(b: &[u8]) -> u64 {
-    let mut h = b.len() as u64;
     let mut words = b.chunks_exact(8);
-    for w in &mut words {
-        let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
-        h = (h.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
+    let mut h = (&mut words).fold(b.len() as u64, |h, w| {
+        fold(
+            h,
+            u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]),
+        )
+    });
     for &byte in words.remainder() {
-        h = (h.rotate_left(5) ^ u64::from(byte)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        h = fold(h, u64::from(byte));
     }
     mix(h)
-}
-
-/// MurmurHash3's 64-bit finaliser.
-fn mix(mut h: u64) -> u64 {
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^ (h >> 33)
 }
 
 #[cfg(test)]

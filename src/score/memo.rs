@@ -31,14 +31,22 @@ pub(crate) struct Evaluation {
 /// A feature vector's bits.
 type Key = [u64; FEATURE_COUNT];
 
-/// One word from every word of a key: multiply-rotate, then MurmurHash3's
-/// finaliser, so that the low bits (the bucket) and the top bits (the
-/// table's tag) both depend on every feature.
+/// One word from every word of a key, so that the low bits (the bucket)
+/// and the top bits (the table's tag) both depend on every feature.
 fn hash(key: &Key) -> u64 {
-    let mut h = 0u64;
-    for &w in key {
-        h = (h.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
+    mix(key.iter().fold(0, |h, &w| fold(h, w)))
+}
+
+/// Folds word `w` into hash `h` (multiply-rotate); finish with [`mix`].
+#[inline]
+pub(crate) fn fold(h: u64, w: u64) -> u64 {
+    (h.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95)
+}
+
+/// MurmurHash3's 64-bit finaliser: every bit of `h` moves every bit of
+/// the result.
+#[inline]
+pub(crate) fn mix(mut h: u64) -> u64 {
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^= h >> 33;

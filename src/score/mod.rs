@@ -26,8 +26,8 @@ use crate::features::{FEATURE_COUNT, Feature, FeatureVector};
 use crate::snapshot::{self, AsView, CellView, RouteView, Snapshot};
 use crate::source::SourceInfo;
 use crate::subject::{Asn, Country, Subject};
-pub(crate) use memo::EvalMemo;
 use memo::Evaluation;
+pub(crate) use memo::{EvalMemo, fold, mix};
 
 /// The verdict.
 ///
