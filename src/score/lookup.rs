@@ -42,6 +42,9 @@ const KEY_SHIFT: u32 = 48;
 pub(super) const DENSE: usize = 8;
 /// No sub-buckets.
 const LEAF_BUCKET: u32 = u32::MAX;
+/// Partitions whose starts take at least this many bytes are laid out on
+/// two threads, one per family; smaller ones before a thread could start.
+const PARALLEL_FROM: usize = 1 << 20;
 
 /// Entry points over the sorted interval starts `start(first..end)`: for
 /// each of `buckets` buckets of `1 << shift` addresses from `base`, the
@@ -93,8 +96,16 @@ struct Radix {
 }
 
 impl Radix {
-    fn new(start: impl Fn(usize) -> u128, n: usize, bits: u32, strides: &[u32]) -> Self {
-        let top = entry_points(&start, (0, n), 0, bits - 16, 1 << 16);
+    /// The radix tree over `n` sorted interval starts, whose entry points
+    /// by the top 16 bits (`top(t)`, `t` in `0..=1 << 16`) are given.
+    fn new(
+        start: impl Fn(usize) -> u128,
+        top: impl Fn(usize) -> usize,
+        n: usize,
+        bits: u32,
+        strides: &[u32],
+    ) -> Self {
+        let top: Vec<usize> = (0..=1 << 16).map(|t| top(t).min(n - 1)).collect();
         let mut levels: Vec<Level> = strides
             .iter()
             .map(|&stride| Level {
@@ -232,25 +243,66 @@ pub(super) struct FastIndex {
 }
 
 impl FastIndex {
+    /// The structures of `snapshot`'s two families, built side by side
+    /// on two threads from the stored starts and entry points by /16.
     pub(super) fn new<S: AsRef<[u8]>>(snapshot: &Snapshot<S>) -> Self {
-        let counts = snapshot.counts();
-        let (n4, n6) = (counts.v4_intervals.max(1), counts.v6_intervals.max(1));
-        let start4 = |i: usize| snapshot.interval_start(i, false);
-        let start6 = |i: usize| snapshot.interval_start(i, true);
-        let v4 = (0..n4)
-            .map(|i| {
-                let start = start4(i) as u32;
-                AtomicU64::new(u64::from(start.wrapping_sub(1) & 0xffff) << KEY_SHIFT)
+        let (v4, v6) = (snapshot.partition(false), snapshot.partition(true));
+        let ((v4_radix, v4), (v6_radix, v6)) = if v4.0.len() + v6.0.len() >= PARALLEL_FROM {
+            std::thread::scope(|s| {
+                let other = s.spawn(|| Self::family(v6, true));
+                let this = Self::family(v4, false);
+                (
+                    this,
+                    other
+                        .join()
+                        .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                )
             })
-            .collect();
-        let v6 = (0..n6)
-            .flat_map(|i| [AtomicU64::new((start6(i) >> 64) as u64), AtomicU64::new(0)])
-            .collect();
+        } else {
+            (Self::family(v4, false), Self::family(v6, true))
+        };
         FastIndex {
-            v4_radix: Radix::new(start4, n4, 32, &[4]),
+            v4_radix,
             v4,
-            v6_radix: Radix::new(start6, n6, 128, &[8, 4]),
+            v6_radix,
             v6,
+        }
+    }
+
+    /// One family's radix tree and slots, from its starts and entry points
+    /// (as [`Snapshot::partition`] gives them, checked on open: at least
+    /// one interval, the first at address 0).
+    ///
+    /// - IPv4 slots start empty with their interval's key.
+    /// - IPv6 holds, per interval, the top 64 bits of its start, then its
+    ///   slot.
+    fn family((starts, index): (&[u8], &[u8]), v6: bool) -> (Radix, Box<[AtomicU64]>) {
+        let (index, _) = index.as_chunks::<4>();
+        let entry = |t: usize| u32::from_le_bytes(index[t]) as usize;
+        if v6 {
+            let (starts, _) = starts.as_chunks::<16>();
+            let start = |i: usize| u128::from_le_bytes(starts[i]);
+            let slots = starts
+                .iter()
+                .flat_map(|s| {
+                    let key = (u128::from_le_bytes(*s) >> 64) as u64;
+                    [AtomicU64::new(key), AtomicU64::new(0)]
+                })
+                .collect();
+            let n = starts.len().max(1);
+            (Radix::new(start, entry, n, 128, &[8, 4]), slots)
+        } else {
+            let (starts, _) = starts.as_chunks::<4>();
+            let start = |i: usize| u128::from(u32::from_le_bytes(starts[i]));
+            let slots = starts
+                .iter()
+                .map(|s| {
+                    let key = u32::from_le_bytes(*s).wrapping_sub(1) & 0xffff;
+                    AtomicU64::new(u64::from(key) << KEY_SHIFT)
+                })
+                .collect();
+            let n = starts.len().max(1);
+            (Radix::new(start, entry, n, 32, &[4]), slots)
         }
     }
 

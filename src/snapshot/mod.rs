@@ -8,6 +8,7 @@
 //! cannot go out of bounds whatever the file held.
 
 mod build;
+mod check;
 mod format;
 mod write;
 
@@ -30,7 +31,7 @@ use crate::features::compile::{
 use crate::features::routing::AsRouting;
 use crate::features::whois::{BLOCK_FLAGS, BLOCK_V6};
 use crate::source::{SourceInfo, SourceKind};
-use crate::subject::{Asn, Country};
+use crate::subject::Asn;
 
 /// The snapshot format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = VERSION;
@@ -255,10 +256,6 @@ pub(crate) struct RouteView {
 }
 
 impl RouteView {
-    pub(crate) fn is_v6(&self) -> bool {
-        self.flags & ROUTE_V6 != 0
-    }
-
     pub(crate) fn multi_origin(&self) -> bool {
         self.flags & ROUTE_MULTI_ORIGIN != 0
     }
@@ -416,24 +413,26 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         Snapshot::with_name(data, "<bytes>")
     }
 
-    /// Checks the frame, then the checksum on a second thread while this
-    /// one checks every table (both read the whole file, in about the same
-    /// time). A checksum mismatch is reported before any other error found
-    /// after the frame, as when the two ran one after the other.
+    /// Checks the frame and the metadata, then the checksum and every
+    /// table in one pass (the `check` module). A checksum mismatch is
+    /// reported before any other error found after the frame.
     fn with_name(data: S, name: &str) -> Result<Self> {
         let frame = validate_frame(data.as_ref(), name)?;
         let bytes = data.as_ref();
         let body = &bytes[..frame.trailer];
-        let parallel = body.len() >= PARALLEL_CRC_FROM
-            && std::thread::available_parallelism().map_or(1, |n| n.get()) >= 2;
-        let (actual, checked) = std::thread::scope(|s| {
-            let crc = parallel.then(|| s.spawn(move || crc32fast::hash(body)));
-            let checked = Snapshot::assemble(bytes, name, &frame);
-            let actual = crc
-                .and_then(|h| h.join().ok())
-                .unwrap_or_else(|| crc32fast::hash(body));
-            (actual, checked)
-        });
+        let (actual, checked) = match Snapshot::assemble(bytes, name, &frame) {
+            Ok(mut snap) => {
+                let (crc, asns) = check::pass(body, Some(&snap));
+                (
+                    crc,
+                    asns.map(|asns| {
+                        snap.asns = asns;
+                        snap
+                    }),
+                )
+            }
+            Err(e) => (check::pass(body, None).0, Err(e)),
+        };
         if actual != frame.stored {
             return Err(Error::snapshot(
                 name,
@@ -450,10 +449,6 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
     }
 }
 
-/// Snapshots of at least this size have their checksum computed on a
-/// second thread while the tables are checked.
-const PARALLEL_CRC_FROM: usize = 8 << 20;
-
 /// What the frame of a snapshot says: build time, stored checksum, where
 /// the trailer starts, and the sections.
 struct Frame {
@@ -464,8 +459,9 @@ struct Frame {
 }
 
 impl<'a> Snapshot<&'a [u8]> {
-    /// The snapshot over `bytes` with every table checked; its checksum is
-    /// not (see [`Snapshot::with_name`]).
+    /// The snapshot over `bytes` with its metadata, strings and table
+    /// lengths checked; not its records, its checksum or its AS numbers
+    /// (see [`Snapshot::with_name`]).
     fn assemble(bytes: &'a [u8], name: &str, frame: &Frame) -> Result<Self> {
         let data = bytes;
         let (build_time, checksum, sections) =
@@ -498,7 +494,6 @@ impl<'a> Snapshot<&'a [u8]> {
             *mask |= 1 << bit;
             bit_source.push(i);
         }
-        let all_bits = list_mask | drop_mask | asn_drop_mask;
         let mut timed_bit_source = Vec::new();
         let mut pdns_mask = 0u64;
         for (i, s) in meta.sources.iter().enumerate() {
@@ -535,6 +530,8 @@ impl<'a> Snapshot<&'a [u8]> {
         let norgs = exact(SEC_WHOIS_ORGS, ORG_LEN, "WHOIS organisations")?;
         exact(SEC_WHOIS_ASES, WHOIS_AS_LEN, "WHOIS ASes")?;
         let nlinks = exact(SEC_WHOIS_LINKS, LINK_LEN, "WHOIS links")?;
+        exact(SEC_TIMED_BLOCKS, TIMED_BLOCK_LEN, "timed blocks")?;
+        exact(SEC_TIMED_IPS, TIMED_IP_LEN, "timed addresses")?;
         // Parallel tables are read with their cell or AS: checked first.
         if exact(SEC_CELL_TIMED, CELL_TIMED_LEN, "cell evidence")? != ncells {
             return Err(err(
@@ -656,10 +653,6 @@ impl<'a> Snapshot<&'a [u8]> {
                 )
             })?
             .into();
-        let asns = bytes[sections[SEC_ASES as usize].clone()]
-            .chunks_exact(AS_LEN)
-            .map(|r| u32_at(r, 0))
-            .collect();
         let counts = Counts {
             v4_intervals: n4,
             v6_intervals: n6,
@@ -683,7 +676,7 @@ impl<'a> Snapshot<&'a [u8]> {
             drop_mask,
             asn_drop_mask,
             names,
-            asns,
+            asns: Vec::new(),
             whois_text,
             whois_sources,
             timed_bit_source,
@@ -692,9 +685,6 @@ impl<'a> Snapshot<&'a [u8]> {
             protect_source,
             mmdb_source,
         };
-        snap.validate_tables(all_bits)?;
-        snap.validate_whois()?;
-        snap.validate_timed()?;
         Ok(snap)
     }
 }
@@ -728,325 +718,6 @@ impl<T> Snapshot<T> {
 }
 
 impl<S: AsRef<[u8]>> Snapshot<S> {
-    /// Checks the time-aware sections: lengths, indices, order, finite values.
-    fn validate_timed(&self) -> Result<()> {
-        let err = |id: u32, off: usize, msg: &str| {
-            Error::snapshot(
-                &self.name,
-                (self.sections[id as usize].start + off) as u64,
-                msg,
-            )
-        };
-        let sec = |id: u32| self.section(id);
-        let all_timed = if self.timed_bit_source.len() == 64 {
-            u64::MAX
-        } else {
-            (1u64 << self.timed_bit_source.len()) - 1
-        };
-        if sec(SEC_TIMED_AS).len() != self.counts.ases * TIMED_AS_LEN {
-            return Err(err(
-                SEC_TIMED_AS,
-                0,
-                "timed AS section does not match the ASes",
-            ));
-        }
-        for (i, r) in sec(SEC_TIMED_AS).chunks_exact(TIMED_AS_LEN).enumerate() {
-            let d = f64::from_bits(u64_at(r, 0));
-            let p = f32::from_bits(u32_at(r, 8));
-            let days = f32::from_bits(u32_at(r, 12));
-            let valid = (0.0..=1.0).contains(&d)
-                && (0.0..=1.0).contains(&p)
-                && days.is_finite()
-                && days >= 0.0
-                && u64_at(r, 24) & !all_timed == 0;
-            if !valid {
-                return Err(err(
-                    SEC_TIMED_AS,
-                    i * TIMED_AS_LEN,
-                    "invalid timed AS record",
-                ));
-            }
-        }
-        let check_keyed = |id: u32, len: usize, what: &str| -> Result<usize> {
-            let b = sec(id);
-            if b.len() % len != 0 {
-                return Err(err(id, 0, &format!("{what} section has a partial record")));
-            }
-            let mut prev: Option<(u8, u128)> = None;
-            for (i, r) in b.chunks_exact(len).enumerate() {
-                let flag_at = if id == SEC_TIMED_BLOCKS { 45 } else { 25 };
-                let k = (r[flag_at] & 1, u128_at(r, 0));
-                let f = f32::from_bits(u32_at(r, 16));
-                if prev.is_some_and(|p| p >= k)
-                    || r[flag_at] > 1
-                    || !(f.is_finite() && f >= 0.0)
-                    || (k.0 == 0 && k.1 > u128::from(u32::MAX))
-                    || u64_at(r, if id == SEC_TIMED_BLOCKS { 48 } else { 32 }) & !all_timed != 0
-                {
-                    return Err(err(
-                        id,
-                        i * len,
-                        &format!("invalid or unsorted {what} record"),
-                    ));
-                }
-                prev = Some(k);
-            }
-            Ok(b.len() / len)
-        };
-        let nblocks = check_keyed(SEC_TIMED_BLOCKS, TIMED_BLOCK_LEN, "timed block")?;
-        let nips = check_keyed(SEC_TIMED_IPS, TIMED_IP_LEN, "timed address")?;
-        let ct = sec(SEC_CELL_TIMED);
-        if ct.len() != self.counts.cells * CELL_TIMED_LEN {
-            return Err(err(
-                SEC_CELL_TIMED,
-                0,
-                "cell evidence does not match the cells",
-            ));
-        }
-        for (i, r) in ct.chunks_exact(CELL_TIMED_LEN).enumerate() {
-            let (b, a) = (u32_at(r, 0), u32_at(r, 4));
-            if (b != NO_BLOCK && b as usize >= nblocks) || (a != NO_BLOCK && a as usize >= nips) {
-                return Err(err(
-                    SEC_CELL_TIMED,
-                    i * CELL_TIMED_LEN,
-                    "cell evidence out of range",
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    fn validate_tables(&self, all_bits: u64) -> Result<()> {
-        let b = self.data.as_ref();
-        let err = |off: usize, msg: String| Error::snapshot(&self.name, off as u64, msg);
-        let nsources = self.meta.sources.len();
-
-        // Partitions: start at 0, strictly increasing, valid cells, exact entry points.
-        for v6 in [false, true] {
-            let (starts_id, cells_id, index_id, n) = if v6 {
-                (
-                    SEC_V6_STARTS,
-                    SEC_V6_CELLS,
-                    SEC_V6_INDEX,
-                    self.counts.v6_intervals,
-                )
-            } else {
-                (
-                    SEC_V4_STARTS,
-                    SEC_V4_CELLS,
-                    SEC_V4_INDEX,
-                    self.counts.v4_intervals,
-                )
-            };
-            let starts = &b[self.sections[starts_id as usize].clone()];
-            let cells = &b[self.sections[cells_id as usize].clone()];
-            let index = &b[self.sections[index_id as usize].clone()];
-            let start_at = |i: usize| {
-                if v6 {
-                    u128_at(starts, i * 16)
-                } else {
-                    u128::from(u32_at(starts, i * 4))
-                }
-            };
-            if start_at(0) != 0 {
-                return Err(err(
-                    self.sections[starts_id as usize].start,
-                    "partition does not start at address 0".into(),
-                ));
-            }
-            let mut prev = 0u128;
-            for i in 0..n {
-                let s = start_at(i);
-                if i > 0 && s <= prev {
-                    return Err(err(
-                        self.sections[starts_id as usize].start + i * if v6 { 16 } else { 4 },
-                        "interval starts are not increasing".into(),
-                    ));
-                }
-                prev = s;
-                if u32_at(cells, i * 4) as usize >= self.counts.cells {
-                    return Err(err(
-                        self.sections[cells_id as usize].start + i * 4,
-                        "cell index out of range".into(),
-                    ));
-                }
-            }
-            let shift = if v6 { 112 } else { 16 };
-            for k in 0..INDEX_ENTRIES {
-                let i = u32_at(index, k * 4) as usize;
-                let bad = if k == INDEX_ENTRIES - 1 {
-                    i != n - 1
-                } else {
-                    let at = (k as u128) << shift;
-                    i >= n || start_at(i) > at || (i + 1 < n && start_at(i + 1) <= at)
-                };
-                if bad {
-                    return Err(err(
-                        self.sections[index_id as usize].start + k * 4,
-                        "index entry is wrong".into(),
-                    ));
-                }
-            }
-        }
-        for i in 0..self.counts.cells {
-            let c = self.cell(i);
-            if (c.route != NO_ROUTE && c.route as usize >= self.counts.routes)
-                || (c.block != NO_BLOCK && c.block as usize >= self.counts.whois_blocks)
-                || c.sources & !all_bits != 0
-                || c.flags & !CELL_FLAGS != 0
-                || c.geo_flags & !crate::source::GeoFlags::ALL != 0
-                || (Country::from_bytes(c.located).is_none() && c.located != [0, 0])
-            {
-                return Err(err(
-                    self.sections[SEC_CELLS as usize].start + i * CELL_LEN,
-                    "cell refers to a missing route or source".into(),
-                ));
-            }
-        }
-        for i in 0..self.counts.routes {
-            let r = self.route(i as u32);
-            let max = if r.is_v6() {
-                u128::MAX
-            } else {
-                u128::from(u32::MAX)
-            };
-            if r.as_index as usize >= self.counts.ases
-                || r.start > r.end
-                || r.end > max
-                || r.sources & !all_bits != 0
-                || usize::from(r.source) >= nsources
-            {
-                return Err(err(
-                    self.sections[SEC_ROUTES as usize].start + i * ROUTE_LEN,
-                    "invalid route record".into(),
-                ));
-            }
-        }
-        let strings = &b[self.sections[SEC_STRINGS as usize].clone()];
-        let ases = &b[self.sections[SEC_ASES as usize].clone()];
-        let mut prev_asn = None;
-        for i in 0..self.counts.ases {
-            let o = i * AS_LEN;
-            let asn = u32_at(ases, o);
-            let (off, len) = (u32_at(ases, o + 4) as usize, u32_at(ases, o + 8) as usize);
-            let routing = u16_at(ases, o + 72);
-            let whois_org = u32_at(ases, o + 76);
-            let sources = u64_at(ases, o + 64);
-            // In a valid UTF-8 section, a name is valid UTF-8 exactly when
-            // both of its ends are character boundaries.
-            let name_ok = off.checked_add(len).is_some_and(|end| end <= strings.len())
-                && self.names.is_char_boundary(off)
-                && self.names.is_char_boundary(off + len);
-            if !name_ok
-                || prev_asn.is_some_and(|p| p >= asn)
-                || sources & !all_bits != 0
-                || (routing != NO_SOURCE && usize::from(routing) >= nsources)
-                || (whois_org != NO_BLOCK && whois_org as usize >= self.counts.whois_orgs)
-                || Country::from_bytes([ases[o + 12], ases[o + 13]]).is_none()
-                    && ases[o + 12..o + 14] != [0, 0]
-            {
-                return Err(err(
-                    self.sections[SEC_ASES as usize].start + o,
-                    "invalid AS record".into(),
-                ));
-            }
-            prev_asn = Some(asn);
-            let r = self.as_routing(i as u32);
-            let share = |v: f32| (0.0..=1.0).contains(&v);
-            if r.small_prefixes > r.prefixes
-                || r.lax_upstreams > r.upstreams
-                || !share(r.churn)
-                || !share(r.short_lived)
-                || !share(r.moas)
-            {
-                return Err(err(
-                    self.sections[SEC_AS_ROUTING as usize].start + i * AS_ROUTING_LEN,
-                    "invalid AS routing record".into(),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    fn validate_whois(&self) -> Result<()> {
-        let err = |id: u32, off: usize, msg: &str| {
-            Error::snapshot(
-                &self.name,
-                (self.sections[id as usize].start + off) as u64,
-                msg,
-            )
-        };
-        let nsources = self.meta.sources.len();
-        let norgs = self.counts.whois_orgs;
-        let text_ok = |off: u32, len: u32| {
-            off == u32::MAX && len == 0
-                || (off as usize).checked_add(len as usize).is_some_and(|end| {
-                    end <= self.whois_text.len()
-                        && self.whois_text.is_char_boundary(off as usize)
-                        && self.whois_text.is_char_boundary(end)
-                })
-        };
-        for i in 0..self.counts.whois_blocks {
-            let b = self.whois_block(i as u32);
-            let max = if b.is_v6() {
-                u128::MAX
-            } else {
-                u128::from(u32::MAX)
-            };
-            let parent_ok = b.parent == NO_BLOCK
-                || ((b.parent as usize) < i && {
-                    let p = self.whois_block(b.parent);
-                    p.start <= b.start && p.end >= b.end && p.is_v6() == b.is_v6()
-                });
-            if b.start > b.end
-                || b.end > max
-                || !parent_ok
-                || (b.org != NO_BLOCK && b.org as usize >= norgs)
-                || crate::source::BlockStatus::from_code(b.status).is_none()
-                || b.flags & !BLOCK_FLAGS != 0
-                || usize::from(b.source) >= nsources
-                || (Country::from_bytes(b.country).is_none() && b.country != [0, 0])
-            {
-                return Err(err(SEC_WHOIS_BLOCKS, i * BLOCK_LEN, "invalid WHOIS block"));
-            }
-        }
-        let orgs = self.section(SEC_WHOIS_ORGS);
-        for i in 0..norgs {
-            let o = i * ORG_LEN;
-            let c = [orgs[o + 28], orgs[o + 29]];
-            if !text_ok(u32_at(orgs, o), u32_at(orgs, o + 4))
-                || !text_ok(u32_at(orgs, o + 8), u32_at(orgs, o + 12))
-                || u32_at(orgs, o + 16) as usize >= norgs
-                || (Country::from_bytes(c).is_none() && c != [0, 0])
-            {
-                return Err(err(SEC_WHOIS_ORGS, o, "invalid WHOIS organisation"));
-            }
-        }
-        let ases = self.section(SEC_WHOIS_ASES);
-        let mut prev: Option<u32> = None;
-        for o in (0..ases.len()).step_by(WHOIS_AS_LEN) {
-            let asn = u32_at(ases, o);
-            if prev.is_some_and(|p| p >= asn)
-                || u32_at(ases, o + 4) as usize >= norgs
-                || !text_ok(u32_at(ases, o + 8), u32_at(ases, o + 12))
-            {
-                return Err(err(SEC_WHOIS_ASES, o, "invalid WHOIS AS record"));
-            }
-            prev = Some(asn);
-        }
-        let links = self.section(SEC_WHOIS_LINKS);
-        for o in (0..links.len()).step_by(LINK_LEN) {
-            if u32_at(links, o) as usize >= norgs
-                || u32_at(links, o + 4) as usize >= norgs
-                || crate::features::LinkReason::from_code(links[o + 8]).is_none()
-                || !text_ok(u32_at(links, o + 12), u32_at(links, o + 16))
-            {
-                return Err(err(SEC_WHOIS_LINKS, o, "invalid WHOIS link"));
-            }
-        }
-        Ok(())
-    }
-
     /// The raw bytes of the snapshot file.
     pub fn as_bytes(&self) -> &[u8] {
         self.data.as_ref()
@@ -1150,6 +821,17 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
     #[inline]
     fn section(&self, id: u32) -> &[u8] {
         &self.data.as_ref()[self.sections[id as usize].clone()]
+    }
+
+    /// A family's partition as stored: its interval starts (little-endian
+    /// `u32` or `u128`) and its 65,537 entry points by the top 16 bits
+    /// (`u32`), both checked on open.
+    pub(crate) fn partition(&self, v6: bool) -> (&[u8], &[u8]) {
+        if v6 {
+            (self.section(SEC_V6_STARTS), self.section(SEC_V6_INDEX))
+        } else {
+            (self.section(SEC_V4_STARTS), self.section(SEC_V4_INDEX))
+        }
     }
 
     /// The index of the interval holding `ip` (v4 as u128).
