@@ -260,7 +260,16 @@ fn snapshot_open(c: &mut Criterion) {
     g.bench_function("open_mmap", |b| {
         b.iter(|| Snapshot::open(black_box(&path)).expect("valid snapshot"))
     });
-    // What the CRC alone costs, to tell it apart from the other checks.
+    // The look-up tables made of an opened snapshot.
+    g.bench_function("detector_new", |b| {
+        b.iter_batched(
+            || Snapshot::from_bytes(bytes.to_vec()).expect("valid snapshot"),
+            |s| Detector::new(s, Model::default_model()),
+            BatchSize::LargeInput,
+        )
+    });
+    // What the CRC alone costs on one thread, to tell it apart from the
+    // other checks.
     g.bench_function("crc32_only", |b| {
         b.iter(|| crc32fast::hash(black_box(bytes)))
     });
