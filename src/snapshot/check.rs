@@ -57,11 +57,17 @@ const RECORDS: [(u32, usize); 18] = [
     (SEC_CELL_TIMED, CELL_TIMED_LEN),
 ];
 
+/// At most this many threads check a file: a few cores already draw the
+/// memory bandwidth the pass is bound by, and each thread costs a start.
+const MAX_WORKERS: usize = 8;
+
 /// How many threads may check a file (the query is cached: it reads
 /// control-group files on Linux).
 fn threads() -> usize {
     static THREADS: OnceLock<usize> = OnceLock::new();
-    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    *THREADS.get_or_init(|| {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS))
+    })
 }
 
 /// What one piece gave: its checksum, its first invalid record, and the AS
