@@ -241,113 +241,106 @@ impl<'a, S: AsRef<[u8]>> Checks<'a, S> {
         Error::snapshot(&self.s.name, at as u64, msg)
     }
 
+    /// Checks records `recs` of section `id`, `N` bytes each: the first
+    /// that `valid` (given its index and bytes) refuses is an error saying
+    /// `msg`.
+    #[inline]
+    fn each<const N: usize>(
+        &self,
+        id: u32,
+        recs: Range<usize>,
+        msg: &str,
+        mut valid: impl FnMut(usize, &[u8; N]) -> bool,
+    ) -> Result<()> {
+        match rows::<N>(self.s.section(id), recs).find(|(i, r)| !valid(*i, r)) {
+            Some((i, _)) => Err(self.err(id, i, N, msg)),
+            None => Ok(()),
+        }
+    }
+
     /// Checks records `recs` of section `id`.
     fn records(&self, id: u32, recs: Range<usize>, asns: &mut (usize, Vec<u32>)) -> Result<()> {
         let s = self.s;
         let b = s.section(id);
+        let norgs = s.counts.whois_orgs;
+        let unit = |r: &[u8], at: usize| (0.0..=1.0).contains(&f32::from_bits(u32_at(r, at)));
         match id {
             SEC_V4_STARTS | SEC_V6_STARTS => self.starts(id == SEC_V6_STARTS, recs),
             SEC_V4_CELLS | SEC_V6_CELLS => {
-                for (i, r) in rows::<4>(b, recs) {
-                    if u32::from_le_bytes(*r) as usize >= s.counts.cells {
-                        return Err(self.err(id, i, 4, "cell index out of range"));
-                    }
-                }
-                Ok(())
+                self.each::<4>(id, recs, "cell index out of range", |_, r| {
+                    (u32::from_le_bytes(*r) as usize) < s.counts.cells
+                })
             }
             SEC_V4_INDEX | SEC_V6_INDEX => self.index(id == SEC_V6_INDEX, recs),
             SEC_CELLS => self.cells(recs),
             SEC_ROUTES => self.routes(recs),
             SEC_ASES => self.ases(recs, asns),
+            // Small prefixes within prefixes, lax upstreams within
+            // upstreams, shares in [0, 1].
             SEC_AS_ROUTING => {
-                let share = |r: &[u8; AS_ROUTING_LEN], at: usize| {
-                    (0.0..=1.0).contains(&f32::from_bits(u32_at(r, at)))
-                };
-                for (i, r) in rows::<AS_ROUTING_LEN>(b, recs) {
-                    // Small prefixes within prefixes, lax upstreams within
-                    // upstreams, shares in [0, 1].
-                    if (u32_at(r, 4) > u32_at(r, 0))
-                        | (u32_at(r, 12) > u32_at(r, 8))
-                        | !share(r, 20)
-                        | !share(r, 24)
-                        | !share(r, 28)
-                    {
-                        return Err(self.err(id, i, AS_ROUTING_LEN, "invalid AS routing record"));
-                    }
-                }
-                Ok(())
+                self.each::<AS_ROUTING_LEN>(id, recs, "invalid AS routing record", |_, r| {
+                    (u32_at(r, 4) <= u32_at(r, 0))
+                        & (u32_at(r, 12) <= u32_at(r, 8))
+                        & unit(r, 20)
+                        & unit(r, 24)
+                        & unit(r, 28)
+                })
             }
             SEC_WHOIS_BLOCKS => self.whois_blocks(recs),
             SEC_WHOIS_ORGS => {
-                let norgs = s.counts.whois_orgs;
-                for i in recs {
-                    let o = i * ORG_LEN;
-                    let c = [b[o + 28], b[o + 29]];
-                    if !self.text_ok(u32_at(b, o), u32_at(b, o + 4))
-                        || !self.text_ok(u32_at(b, o + 8), u32_at(b, o + 12))
-                        || u32_at(b, o + 16) as usize >= norgs
-                        || !country_or_none(c)
-                    {
-                        return Err(self.err(id, i, ORG_LEN, "invalid WHOIS organisation"));
-                    }
-                }
-                Ok(())
+                self.each::<ORG_LEN>(id, recs, "invalid WHOIS organisation", |_, r| {
+                    self.text_ok(u32_at(r, 0), u32_at(r, 4))
+                        && self.text_ok(u32_at(r, 8), u32_at(r, 12))
+                        && (u32_at(r, 16) as usize) < norgs
+                        && country_or_none([r[28], r[29]])
+                })
             }
+            // Sorted by AS number.
             SEC_WHOIS_ASES => {
-                let norgs = s.counts.whois_orgs;
-                for i in recs {
-                    let o = i * WHOIS_AS_LEN;
-                    let asn = u32_at(b, o);
-                    if (i > 0 && u32_at(b, o - WHOIS_AS_LEN) >= asn)
-                        || u32_at(b, o + 4) as usize >= norgs
-                        || !self.text_ok(u32_at(b, o + 8), u32_at(b, o + 12))
-                    {
-                        return Err(self.err(id, i, WHOIS_AS_LEN, "invalid WHOIS AS record"));
-                    }
-                }
-                Ok(())
+                self.each::<WHOIS_AS_LEN>(id, recs, "invalid WHOIS AS record", |i, r| {
+                    (i == 0 || u32_at(b, (i - 1) * WHOIS_AS_LEN) < u32_at(r, 0))
+                        && (u32_at(r, 4) as usize) < norgs
+                        && self.text_ok(u32_at(r, 8), u32_at(r, 12))
+                })
             }
-            SEC_WHOIS_LINKS => {
-                let norgs = s.counts.whois_orgs;
-                for i in recs {
-                    let o = i * LINK_LEN;
-                    if u32_at(b, o) as usize >= norgs
-                        || u32_at(b, o + 4) as usize >= norgs
-                        || crate::features::LinkReason::from_code(b[o + 8]).is_none()
-                        || !self.text_ok(u32_at(b, o + 12), u32_at(b, o + 16))
-                    {
-                        return Err(self.err(id, i, LINK_LEN, "invalid WHOIS link"));
-                    }
-                }
-                Ok(())
-            }
+            SEC_WHOIS_LINKS => self.each::<LINK_LEN>(id, recs, "invalid WHOIS link", |_, r| {
+                (u32_at(r, 0) as usize) < norgs
+                    && (u32_at(r, 4) as usize) < norgs
+                    && crate::features::LinkReason::from_code(r[8]).is_some()
+                    && self.text_ok(u32_at(r, 12), u32_at(r, 16))
+            }),
+            // Density and peer percentile in [0, 1], persistence finite and
+            // not negative, known sources.
             SEC_TIMED_AS => {
-                for (i, r) in rows::<TIMED_AS_LEN>(b, recs) {
-                    let d = f64::from_bits(u64_at(r, 0));
-                    let p = f32::from_bits(u32_at(r, 8));
+                self.each::<TIMED_AS_LEN>(id, recs, "invalid timed AS record", |_, r| {
                     let days = f32::from_bits(u32_at(r, 12));
-                    let valid = (0.0..=1.0).contains(&d)
-                        && (0.0..=1.0).contains(&p)
+                    (0.0..=1.0).contains(&f64::from_bits(u64_at(r, 0)))
+                        && unit(r, 8)
                         && days.is_finite()
                         && days >= 0.0
-                        && u64_at(r, 24) & !self.all_timed == 0;
-                    if !valid {
-                        return Err(self.err(id, i, TIMED_AS_LEN, "invalid timed AS record"));
-                    }
-                }
-                Ok(())
+                        && u64_at(r, 24) & !self.all_timed == 0
+                })
             }
-            SEC_TIMED_BLOCKS => self.keyed(id, TIMED_BLOCK_LEN, 45, 48, "timed block", recs),
-            SEC_TIMED_IPS => self.keyed(id, TIMED_IP_LEN, 25, 32, "timed address", recs),
+            SEC_TIMED_BLOCKS => self.keyed::<TIMED_BLOCK_LEN>(
+                id,
+                45,
+                48,
+                "invalid or unsorted timed block record",
+                recs,
+            ),
+            SEC_TIMED_IPS => self.keyed::<TIMED_IP_LEN>(
+                id,
+                25,
+                32,
+                "invalid or unsorted timed address record",
+                recs,
+            ),
+            // `NO_BLOCK` is `u32::MAX`: one more than the largest index.
             SEC_CELL_TIMED => {
-                for (i, r) in rows::<CELL_TIMED_LEN>(b, recs) {
-                    // `NO_BLOCK` is `u32::MAX`: one more than the largest index.
-                    let (blk, ip) = (u32_at(r, 0).wrapping_add(1), u32_at(r, 4).wrapping_add(1));
-                    if (blk as usize > self.timed_blocks) | (ip as usize > self.timed_ips) {
-                        return Err(self.err(id, i, CELL_TIMED_LEN, "cell evidence out of range"));
-                    }
-                }
-                Ok(())
+                self.each::<CELL_TIMED_LEN>(id, recs, "cell evidence out of range", |_, r| {
+                    (u32_at(r, 0).wrapping_add(1) as usize <= self.timed_blocks)
+                        & (u32_at(r, 4).wrapping_add(1) as usize <= self.timed_ips)
+                })
             }
             _ => Ok(()),
         }
@@ -416,43 +409,30 @@ impl<'a, S: AsRef<[u8]>> Checks<'a, S> {
         // `NO_ROUTE` and `NO_BLOCK` are `u32::MAX`: one more than the
         // largest index.
         const { assert!(NO_ROUTE == u32::MAX && NO_BLOCK == u32::MAX) };
-        for (i, c) in rows::<CELL_LEN>(s.section(SEC_CELLS), recs) {
-            let route = u32_at(c, 0).wrapping_add(1) as usize;
-            let block = u32_at(c, 16).wrapping_add(1) as usize;
-            if (route > s.counts.routes)
-                | (block > s.counts.whois_blocks)
-                | (u64_at(c, 8) & !self.all_bits != 0)
-                | (c[6] & !CELL_FLAGS != 0)
-                | (c[7] & !crate::source::GeoFlags::ALL != 0)
-                | !country_or_none([c[20], c[21]])
-            {
-                return Err(self.err(
-                    SEC_CELLS,
-                    i,
-                    CELL_LEN,
-                    "cell refers to a missing route or source",
-                ));
-            }
-        }
-        Ok(())
+        let msg = "cell refers to a missing route or source";
+        self.each::<CELL_LEN>(SEC_CELLS, recs, msg, |_, c| {
+            (u32_at(c, 0).wrapping_add(1) as usize <= s.counts.routes)
+                & (u32_at(c, 16).wrapping_add(1) as usize <= s.counts.whois_blocks)
+                & (u64_at(c, 8) & !self.all_bits == 0)
+                & (c[6] & !CELL_FLAGS == 0)
+                & (c[7] & !crate::source::GeoFlags::ALL == 0)
+                & country_or_none([c[20], c[21]])
+        })
     }
 
+    /// Routes: a known AS and source, ordered ends, an IPv4 route within
+    /// 32 bits, known abuse sources.
     fn routes(&self, recs: Range<usize>) -> Result<()> {
         let s = self.s;
-        for (i, r) in rows::<ROUTE_LEN>(s.section(SEC_ROUTES), recs) {
+        self.each::<ROUTE_LEN>(SEC_ROUTES, recs, "invalid route record", |_, r| {
             let (start, end) = (u128_at(r, 0), u128_at(r, 16));
-            // An IPv4 route ends within 32 bits.
-            let v4 = r[74] & ROUTE_V6 == 0;
-            if (u32_at(r, 68) as usize >= s.counts.ases)
-                | (start > end)
-                | (v4 & (end >> 32 != 0))
-                | (u64_at(r, 32) & !self.all_bits != 0)
-                | (usize::from(u16_at(r, 72)) >= self.nsources)
-            {
-                return Err(self.err(SEC_ROUTES, i, ROUTE_LEN, "invalid route record"));
-            }
-        }
-        Ok(())
+            let v6 = r[74] & ROUTE_V6 != 0;
+            ((u32_at(r, 68) as usize) < s.counts.ases)
+                & (start <= end)
+                & (v6 | (end >> 32 == 0))
+                & (u64_at(r, 32) & !self.all_bits == 0)
+                & (usize::from(u16_at(r, 72)) < self.nsources)
+        })
     }
 
     /// AS records, sorted by number, with their names' bounds; their
@@ -463,30 +443,27 @@ impl<'a, S: AsRef<[u8]>> Checks<'a, S> {
         if asns.1.is_empty() {
             asns.0 = recs.start;
         }
-        for (i, r) in rows::<AS_LEN>(b, recs.clone()) {
-            let o = i * AS_LEN;
+        self.each::<AS_LEN>(SEC_ASES, recs, "invalid AS record", |i, r| {
             let asn = u32_at(r, 0);
-            let (off, len) = (u32_at(b, o + 4) as usize, u32_at(b, o + 8) as usize);
-            let routing = u16_at(b, o + 72);
-            let whois_org = u32_at(b, o + 76);
-            let sources = u64_at(b, o + 64);
+            let (off, len) = (u32_at(r, 4) as usize, u32_at(r, 8) as usize);
+            let routing = u16_at(r, 72);
+            let whois_org = u32_at(r, 76);
             // In a valid UTF-8 section, a name is valid UTF-8 exactly when
             // both of its ends are character boundaries.
             let name_ok = off.checked_add(len).is_some_and(|end| end <= s.names.len())
                 && s.names.is_char_boundary(off)
                 && s.names.is_char_boundary(off + len);
-            if !name_ok
-                || (i > 0 && u32_at(b, o - AS_LEN) >= asn)
-                || sources & !self.all_bits != 0
-                || (routing != NO_SOURCE && usize::from(routing) >= self.nsources)
-                || (whois_org != NO_BLOCK && whois_org as usize >= s.counts.whois_orgs)
-                || !country_or_none([r[12], r[13]])
-            {
-                return Err(self.err(SEC_ASES, i, AS_LEN, "invalid AS record"));
+            let valid = name_ok
+                && (i == 0 || u32_at(b, (i - 1) * AS_LEN) < asn)
+                && u64_at(r, 64) & !self.all_bits == 0
+                && (routing == NO_SOURCE || usize::from(routing) < self.nsources)
+                && (whois_org == NO_BLOCK || (whois_org as usize) < s.counts.whois_orgs)
+                && country_or_none([r[12], r[13]]);
+            if valid {
+                asns.1.push(asn);
             }
-            asns.1.push(asn);
-        }
-        Ok(())
+            valid
+        })
     }
 
     /// WHOIS blocks: ordered ends within the family, a parent before its
@@ -520,33 +497,28 @@ impl<'a, S: AsRef<[u8]>> Checks<'a, S> {
         Ok(())
     }
 
-    /// Timed blocks and addresses: sorted by family and key, a family
-    /// flag, a finite non-negative measure, known sources.
-    fn keyed(
+    /// Timed blocks and addresses (`N` bytes each): sorted by family and
+    /// key, a family flag, a finite non-negative measure, known sources.
+    fn keyed<const N: usize>(
         &self,
         id: u32,
-        len: usize,
         flag_at: usize,
         sources_at: usize,
-        what: &str,
+        msg: &str,
         recs: Range<usize>,
     ) -> Result<()> {
         let b = self.s.section(id);
         let key = |r: &[u8]| (r[flag_at] & 1, u128_at(r, 0));
-        for i in recs {
-            let r = &b[i * len..(i + 1) * len];
+        self.each::<N>(id, recs, msg, |i, r| {
             let k = key(r);
             let f = f32::from_bits(u32_at(r, 16));
-            if (i > 0 && key(&b[(i - 1) * len..i * len]) >= k)
-                || r[flag_at] > 1
-                || !(f.is_finite() && f >= 0.0)
-                || (k.0 == 0 && k.1 > u128::from(u32::MAX))
-                || u64_at(r, sources_at) & !self.all_timed != 0
-            {
-                return Err(self.err(id, i, len, &format!("invalid or unsorted {what} record")));
-            }
-        }
-        Ok(())
+            (i == 0 || key(&b[(i - 1) * N..i * N]) < k)
+                && r[flag_at] <= 1
+                && f.is_finite()
+                && f >= 0.0
+                && (k.0 == 1 || k.1 <= u128::from(u32::MAX))
+                && u64_at(r, sources_at) & !self.all_timed == 0
+        })
     }
 
     /// Whether `(off, len)` is absent (`u32::MAX`, 0) or a slice of the
