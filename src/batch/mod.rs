@@ -983,30 +983,27 @@ impl RowCache {
             None => {
                 let score = detector.score_in_interval_memo(ip, i, Some(&mut writer.memo));
                 let route = detector.interval_route(i, v6);
-                if v6 {
+                let explain = self.options.explain;
+                // An IPv6 record carries its route; IPv4 routes are kept
+                // apart, in `v4_routes`.
+                let record_route = if v6 { route } else { None };
+                let make = |b: &mut Vec<u8>| {
                     RowParts::build(
-                        &mut writer.scratch,
-                        true,
-                        route,
+                        b,
+                        v6,
+                        record_route,
                         |out| csv_head(out, &score),
-                        |out| csv_tail(out, &score, self.options.explain),
+                        |out| csv_tail(out, &score, explain),
                     );
+                };
+                if v6 {
+                    make(&mut writer.scratch);
                     (writer.v6.put(i, &writer.scratch), None)
                 } else {
                     if let (Some((start, end)), Some(slot)) = (route, self.v4_routes.get(i)) {
                         // IPv4: both fit 32 bits.
                         slot.store((start as u64) << 32 | end as u64, Ordering::Relaxed);
                     }
-                    let explain = self.options.explain;
-                    let make = |b: &mut Vec<u8>| {
-                        RowParts::build(
-                            b,
-                            false,
-                            None,
-                            |out| csv_head(out, &score),
-                            |out| csv_tail(out, &score, explain),
-                        );
-                    };
                     let key = text_key(&score, writer.memo.last()).filter(|_| !explain);
                     let record = match key {
                         Some(key) => {

@@ -225,16 +225,15 @@ impl<'a> Writer<'a> {
         scratch: &mut Vec<u8>,
         make: impl FnOnce(&mut Vec<u8>),
     ) -> Option<&'a [u8]> {
-        let h = mix(key as u64 ^ mix((key >> 64) as u64));
+        let h = key_hash(key);
         let handle = match self.keyed.find(h, |&(k, _)| k == key) {
             Some(&(_, handle)) => handle,
             None => {
                 scratch.clear();
                 make(scratch);
                 let handle = self.append(scratch)?;
-                self.keyed.insert_unique(h, (key, handle), |&(k, _)| {
-                    mix(k as u64 ^ mix((k >> 64) as u64))
-                });
+                self.keyed
+                    .insert_unique(h, (key, handle), |&(k, _)| key_hash(k));
                 handle
             }
         };
@@ -275,6 +274,11 @@ impl<'a> Writer<'a> {
         (self.used, self.left) = (self.used + need, self.left - need);
         Some(((self.chunk as u64 + 1) << 32) | u64::from(offset))
     }
+}
+
+/// A hash of a record's key: both halves move every bit.
+fn key_hash(k: u128) -> u64 {
+    mix(k as u64 ^ mix((k >> 64) as u64))
 }
 
 /// A hash of a record's bytes, 8-byte words folded in, then mixed, so
