@@ -74,9 +74,12 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// A snapshot was written by a newer (or unknown) format version.
+    /// A snapshot was written in another format version: an older one
+    /// (rebuild it from its sources with this build) or a newer or unknown
+    /// one (upgrade bphscore).
     #[error(
-        "snapshot {source_name}: format version {found} is not supported (this build reads version {supported}); upgrade bphscore"
+        "snapshot {source_name}: format version {found} is not supported (this build reads version {supported}); {}",
+        version_hint(*found, *supported)
     )]
     UnsupportedVersion {
         /// The snapshot file name, or `<bytes>`.
@@ -165,3 +168,12 @@ impl Error {
 
 /// The result type of bphscore.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What to do about a snapshot of another format version.
+fn version_hint(found: u32, supported: u32) -> &'static str {
+    if found < supported {
+        "rebuild it from its sources with this version (`bphscore build`)"
+    } else {
+        "upgrade bphscore"
+    }
+}

@@ -137,7 +137,8 @@ fn build_then_score_and_inspect() {
     let inspect = run(bin().arg("inspect").arg(&snap));
     let t = text(&inspect.stdout);
     assert!(inspect.status.success());
-    assert!(t.contains("format      version 3"), "{t}");
+    let version = format!("format      version {}", bphscore::snapshot::FORMAT_VERSION);
+    assert!(t.contains(&version), "{t}");
     assert!(t.contains("12 reset by a transfer"), "{t}");
     assert!(t.contains("registry    "), "{t}");
     assert!(t.contains("firehol_abusers.netset"), "{t}");
@@ -151,7 +152,9 @@ fn build_then_score_and_inspect() {
             + bphscore::world::HISTORY.len()
             + bphscore::world::PROTECTED.len()
     );
-    assert_eq!(v["format_version"], 3);
+    assert_eq!(v["format_version"], bphscore::snapshot::FORMAT_VERSION);
+    let opened = bphscore::Snapshot::open(&snap).unwrap();
+    assert_eq!(v["checksum"], format!("{:016x}", opened.checksum()));
     assert_eq!(v["counts"]["whois_blocks"].as_u64().unwrap(), 10);
     assert_eq!(v["timed"]["reset_by_transfer"], 12);
 }

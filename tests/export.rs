@@ -217,7 +217,7 @@ fn every_format_carries_provenance_and_the_blocks() {
     let d = detector();
     let export = Export::select(&d, Selection::default().min_class(Class::AbusedLegitimate));
     let snap = d.snapshot();
-    let crc = format!("{:08x}", snap.checksum());
+    let crc = format!("{:016x}", snap.checksum());
     let cidrs: BTreeSet<IpNetwork> = export.cidrs().into_iter().collect();
     for format in Format::ALL {
         let text = write(&export, format);

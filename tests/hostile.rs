@@ -79,15 +79,15 @@ fn section(b: &[u8], id: u32) -> std::ops::Range<usize> {
     off..off + len
 }
 
-/// Recomputes the trailer's CRC-32 after an edit, as a forger would.
+/// Recomputes the trailer's checksum after an edit, as a forger would.
 fn reseal(b: &mut [u8]) {
     let body = b.len() - TRAILER_LEN;
-    let crc = crc32fast::hash(&b[..body]);
-    b[body + 8..body + 12].copy_from_slice(&crc.to_le_bytes());
+    let sum = bphscore::snapshot::checksum(&b[..body]);
+    b[body + 8..body + 16].copy_from_slice(&sum.to_le_bytes());
 }
 
 /// Replaces one section's content: the new body goes after the old
-/// sections, the table entry, the file length and the CRC are updated.
+/// sections, the table entry, the file length and the checksum are updated.
 fn replace_section(b: &[u8], id: u32, body: &[u8]) -> Vec<u8> {
     let mut out = b[..b.len() - TRAILER_LEN].to_vec();
     out.resize(out.len().next_multiple_of(16), 0);
@@ -199,15 +199,12 @@ fn sweep(positions: &[usize], check: impl Fn(usize, &mut Vec<u8>) + Sync) {
 }
 
 fn flip_and_open(positions: &[usize]) {
-    let len = world_bytes().len();
-    // The last four bytes of the trailer are reserved and not checked.
-    let reserved = len - 4..len;
     sweep(positions, |i, buf| {
         for mask in [0xff, 0x01] {
             buf[i] ^= mask;
             let accepted = open_refused_or_valid(buf, &format!("byte {i} ^ {mask:#04x}"));
             assert!(
-                !accepted || reserved.contains(&i),
+                !accepted,
                 "byte {i} ^ {mask:#04x}: a corrupted snapshot was accepted"
             );
             if (8..12).contains(&i) {
@@ -240,8 +237,8 @@ fn reseal_flip_and_open(positions: &[usize]) {
 
 /// Flips every byte of the header, the section table and the trailer, and
 /// every 509th byte of the sections, with XOR 0xff and XOR 0x01: each
-/// flip is refused (the checksum, the magic, the version or the length
-/// catches it), except in the four reserved bytes at the very end.
+/// flip is refused: the checksum, the magic, the version or the length
+/// catches it.
 #[test]
 fn flipped_bytes_are_refused() {
     let b = world_bytes();
@@ -287,8 +284,10 @@ fn every_truncation_is_refused() {
 // ---- (c) newer format version ----
 
 #[test]
-fn newer_format_version_is_refused_with_an_upgrade_hint() {
-    for version in [1u32, 2, 4, 7, u32::MAX] {
+fn other_format_versions_are_refused_with_a_hint() {
+    let current = bphscore::snapshot::FORMAT_VERSION;
+    for version in [1u32, 2, 3, 5, 7, u32::MAX] {
+        assert_ne!(version, current);
         let mut b = world_bytes().to_vec();
         b[8..12].copy_from_slice(&version.to_le_bytes());
         // With the checksum recomputed too: the version is checked first.
@@ -301,15 +300,17 @@ fn newer_format_version_is_refused_with_an_upgrade_hint() {
                 Error::UnsupportedVersion {
                     found, supported, ..
                 } => {
-                    assert_eq!(
-                        (*found, *supported),
-                        (version, bphscore::snapshot::FORMAT_VERSION)
-                    );
+                    assert_eq!((*found, *supported), (version, current));
                 }
                 other => panic!("version {version}: {other:?}"),
             }
             let text = err.to_string();
-            assert!(text.contains("upgrade bphscore"), "{text}");
+            let hint = if version < current {
+                "rebuild it from its sources"
+            } else {
+                "upgrade bphscore"
+            };
+            assert!(text.contains(hint), "{text}");
             assert!(
                 text.contains(&format!("format version {version}")),
                 "{text}"
@@ -318,16 +319,17 @@ fn newer_format_version_is_refused_with_an_upgrade_hint() {
     }
     // A file on disk names its path.
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("newer.bph");
+    let path = dir.path().join("older.bph");
     let mut b = world_bytes().to_vec();
-    b[8..12].copy_from_slice(&4u32.to_le_bytes());
+    b[8..12].copy_from_slice(&3u32.to_le_bytes());
     std::fs::write(&path, &b).unwrap();
     let err = Snapshot::open(&path).unwrap_err();
     assert!(
-        matches!(err, Error::UnsupportedVersion { found: 4, .. }),
+        matches!(err, Error::UnsupportedVersion { found: 3, .. }),
         "{err:?}"
     );
-    assert!(err.to_string().contains("newer.bph"), "{err}");
+    assert!(err.to_string().contains("older.bph"), "{err}");
+    assert!(err.to_string().contains("bphscore build"), "{err}");
 }
 
 // ---- (d) gzip bomb ----
@@ -631,7 +633,7 @@ fn truncated_drop_json_is_refused() {
 
 // ---- (i) valid checksum, corrupt internals ----
 
-/// Flips, with the CRC recomputed, every byte of the first and the last
+/// Flips, with the checksum recomputed, every byte of the first and the last
 /// record of the cell, route and AS tables, of the IPv6 cells and of the
 /// AS names; every 5th byte of the IPv6 starts, every 61st of the metadata
 /// and every 4099th of the rest (the IPv4 partition and both indexes). Each
@@ -669,7 +671,7 @@ fn every_resealed_corruption_is_refused_or_valid() {
 }
 
 /// Section table entries pointing anywhere: every offset and length field
-/// set to edge values, with the CRC recomputed.
+/// set to edge values, with the checksum recomputed.
 #[test]
 fn resealed_section_table_edits_are_refused_or_valid() {
     let b = world_bytes();
@@ -1455,20 +1457,20 @@ fn a_truncated_snapshot_file_is_refused() {
 }
 
 /// `bit-flipped-snapshot.bph`: one bit flipped in the route table (a bad
-/// disk or memory): the CRC-32 catches it.
+/// disk or memory): the checksum catches it.
 #[test]
 fn a_bit_flipped_snapshot_file_is_refused() {
-    refused_at("bit-flipped-snapshot.bph", 526_520, "checksum mismatch");
+    refused_at("bit-flipped-snapshot.bph", 526_504, "checksum mismatch");
 }
 
 /// `resealed-route-out-of-range.bph`: a cell pointing at route 1,000 of 2,
-/// with the CRC-32 recomputed (a forger, or a bug in a writer): the
+/// with the checksum recomputed (a forger, or a bug in a writer): the
 /// reference check catches what the checksum cannot.
 #[test]
 fn a_resealed_snapshot_with_a_route_out_of_range_is_refused() {
     refused_at(
         "resealed-route-out-of-range.bph",
-        526_088,
+        526_120,
         "cell refers to a missing route",
     );
 }

@@ -1,9 +1,9 @@
 //! Snapshot files: any bytes are a valid snapshot or a typed error, and a
 //! valid snapshot scores without a panic.
 //!
-//! The CRC-32 in the trailer refuses nearly every mutation, so each input is
-//! tried twice: as is, and with its length field, trailer magic and CRC
-//! repaired, so that the checks behind the checksum get fuzzed too.
+//! The checksum in the trailer refuses nearly every mutation, so each input
+//! is tried twice: as is, and with its length field, trailer magic and
+//! checksum repaired, so that the checks behind the checksum get fuzzed too.
 #![no_main]
 
 use bphscore::{Detector, Error, Model, Snapshot};
@@ -33,9 +33,8 @@ fuzz_target!(|data: &[u8]| {
         repaired[24..32].copy_from_slice(&(len as u64).to_le_bytes());
         let body = len - TRAILER;
         repaired[body..body + 8].copy_from_slice(b"BPHEND\0\0");
-        let crc = crc32fast::hash(&repaired[..body]);
-        repaired[body + 8..body + 12].copy_from_slice(&crc.to_le_bytes());
-        repaired[body + 12..].fill(0);
+        let sum = bphscore::snapshot::checksum(&repaired[..body]);
+        repaired[body + 8..].copy_from_slice(&sum.to_le_bytes());
         try_open(&repaired);
     }
 });

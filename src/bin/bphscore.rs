@@ -684,7 +684,7 @@ fn print_inspect<S: AsRef<[u8]>>(
             "build_time": date(s.build_time()),
             "as_of": s.as_of().map(date),
             "created_by": s.created_by(),
-            "checksum": format!("{:08x}", s.checksum()),
+            "checksum": format!("{:016x}", s.checksum()),
             "counts": s.counts(),
             "timed": s.timed_summary(),
             "sources": s.sources(),
@@ -696,7 +696,7 @@ fn print_inspect<S: AsRef<[u8]>>(
     writeln!(out, "snapshot    {label}").map_err(w)?;
     writeln!(
         out,
-        "format      version {}, {} bytes, CRC-32 {:08x}",
+        "format      version {}, {} bytes, checksum {:016x}",
         bphscore::snapshot::FORMAT_VERSION,
         s.as_bytes().len(),
         s.checksum()

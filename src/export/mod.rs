@@ -329,7 +329,7 @@ pub struct Export {
     name: String,
     build_time: i64,
     as_of: Option<i64>,
-    checksum: u32,
+    checksum: u64,
 }
 
 impl Export {
@@ -529,7 +529,7 @@ impl Export {
     }
 
     /// Writes the export in `format`, with a header comment naming the
-    /// snapshot (build time, CRC-32) and the selection.
+    /// snapshot (build time, checksum) and the selection.
     ///
     /// For [`Format::Suricata`] this is the reputation file; write the
     /// categories file with [`Export::write_suricata_categories`].
@@ -569,7 +569,7 @@ impl Export {
         let mut lines = vec![
             format!("bphscore {} export ({what})", env!("CARGO_PKG_VERSION")),
             format!(
-                "snapshot: built {}, evidence as of {}, CRC-32 {:08x}",
+                "snapshot: built {}, evidence as of {}, checksum {:016x}",
                 date(self.build_time),
                 self.as_of.map_or_else(|| "unknown".to_owned(), date),
                 self.checksum

@@ -80,7 +80,6 @@ impl Cell {
 pub(crate) struct Route {
     pub(crate) start: u128,
     pub(crate) end: u128,
-    pub(crate) asn: u32,
     pub(crate) as_index: u32,
     pub(crate) source: u16,
     pub(crate) flags: u8,
@@ -448,6 +447,10 @@ pub(crate) fn compile(mut inputs: Inputs) -> Tables {
     // The latest prefix2as snapshot of a series is the current routing.
     let latest = inputs.series.latest_routes();
     inputs.routes.extend(latest);
+    // Routes are numbered IPv4 first, so that the snapshot stores each
+    // family's ranges at their own width (stable: the order within a
+    // family, which breaks ties, stays).
+    inputs.routes.sort_by_key(|r| r.v6);
     let mut whois = whois::compile(std::mem::take(&mut inputs.whois));
     let mut cells = Cells {
         cells: Vec::new(),
@@ -500,7 +503,6 @@ pub(crate) fn compile(mut inputs: Inputs) -> Tables {
         .map(|r| Route {
             start: r.start,
             end: r.end,
-            asn: r.asn,
             as_index: as_index[&r.asn],
             source: r.source,
             flags: (if r.multi_origin {

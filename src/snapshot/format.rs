@@ -1,10 +1,10 @@
-//! The on-disk layout of a snapshot (format version 3). All integers are
+//! The on-disk layout of a snapshot (format version 4). All integers are
 //! little-endian.
 //!
 //! ```text
 //! offset  size  field
 //!      0     8  magic "BPHSNAP\0"
-//!      8     4  format version (3)
+//!      8     4  format version (4)
 //!     12     4  header length (64)
 //!     16     8  build time, unix seconds (i64)
 //!     24     8  file length
@@ -13,8 +13,8 @@
 //!     64  24×n  section table: id u32, reserved u32, offset u64, length u64
 //!          …    sections, each aligned to 16 bytes
 //!   end-16   8  trailer magic "BPHEND\0\0"
-//!   end-8    4  CRC-32 (IEEE) of every byte before the trailer
-//!   end-4    4  reserved, zero
+//!   end-8    8  checksum u64 of every byte before the trailer (the `sum`
+//!               module: Fletcher sums in eight 64-bit lanes, folded)
 //! ```
 //!
 //! Sections: `META` (JSON: sources with dates and SHA-256, counts), the
@@ -78,6 +78,27 @@
 //!                     (u32::MAX: none)
 //! ```
 //!
+//! Version 4 stores each family's routes at its own width and replaces
+//! the trailer's CRC-32 (and its 4 reserved bytes) with a 64-bit checksum
+//! that sums in vector lanes. Routes are numbered IPv4 first: route `i` is
+//! record `i` of `ROUTES` while `i` is below its count, else record
+//! `i − count` of `ROUTES_V6` (section 29). Version 3's 80-byte route
+//! record also held the DROP-listed address count and the AS number,
+//! which scoring never read (the AS is the record of `as_index`):
+//!
+//! ```text
+//! ROUTES        40×n  IPv4: start u32, end u32, abuse sources u64, own size u64 (addresses
+//!                     not in a more specific route), listed u64 (of them, in a blocklist),
+//!                     as_index u32 (ASES), source u16, flags u8 (bit 0 multi-origin,
+//!                     bit 1 IPv6: 0 here), 0 u8
+//! ROUTES_V6     64×n  IPv6: start u128, end u128, then as in ROUTES (sizes in /48s),
+//!                     flags bit 1 set
+//! ```
+//!
+//! On the real-scale world (412,000 IPv4 and 103,000 IPv6 routes) the
+//! route tables shrank from 41.2 to 23.1 MB, the file from 81.6 to 63.5
+//! MB; opening reads every byte, so it takes about that much less time.
+//!
 //! "Timed sources" are bit masks over the sources of kind `abuse-feed` and
 //! `passive-dns`, numbered in build order. The partition is split so that
 //! an interval lies within one /24 (/48) block and holds at most one
@@ -87,7 +108,7 @@
 
 pub(crate) const MAGIC: &[u8; 8] = b"BPHSNAP\0";
 pub(crate) const TRAILER_MAGIC: &[u8; 8] = b"BPHEND\0\0";
-pub(crate) const VERSION: u32 = 3;
+pub(crate) const VERSION: u32 = 4;
 pub(crate) const HEADER_LEN: usize = 64;
 pub(crate) const TRAILER_LEN: usize = 16;
 pub(crate) const SECTION_ENTRY_LEN: usize = 24;
@@ -117,12 +138,13 @@ pub(crate) const SEC_TIMED_AS: u32 = 25;
 pub(crate) const SEC_TIMED_BLOCKS: u32 = 26;
 pub(crate) const SEC_TIMED_IPS: u32 = 27;
 pub(crate) const SEC_CELL_TIMED: u32 = 28;
+pub(crate) const SEC_ROUTES_V6: u32 = 29;
 /// The sections a file holds, each once (19 to 24 empty).
 pub(crate) const SECTION_IDS: [u32; SECTION_COUNT] = [
     1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
-    27, 28,
+    27, 28, 29,
 ];
-pub(crate) const SECTION_COUNT: usize = 28;
+pub(crate) const SECTION_COUNT: usize = 29;
 /// The largest section id (the section table is indexed by id).
 pub(crate) const MAX_SECTION_ID: usize = 32;
 
@@ -132,7 +154,8 @@ pub(crate) const BLOCK_LEN: usize = 64;
 pub(crate) const ORG_LEN: usize = 32;
 pub(crate) const WHOIS_AS_LEN: usize = 16;
 pub(crate) const LINK_LEN: usize = 24;
-pub(crate) const ROUTE_LEN: usize = 80;
+pub(crate) const ROUTE_V4_LEN: usize = 40;
+pub(crate) const ROUTE_V6_LEN: usize = 64;
 pub(crate) const AS_LEN: usize = 80;
 pub(crate) const TIMED_AS_LEN: usize = 32;
 pub(crate) const TIMED_BLOCK_LEN: usize = 64;

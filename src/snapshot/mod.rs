@@ -3,13 +3,14 @@
 //! A snapshot is one file (layout in the `format` module docs, summarised
 //! in [`Snapshot`]) built by [`SnapshotBuilder`] from sources and opened by
 //! [`Snapshot::open`] (memory-mapped) or [`Snapshot::from_bytes`]. Opening
-//! checks the magic, the format version, the length, a CRC-32 over the
-//! whole file and every internal reference, so that look-ups afterwards
+//! checks the magic, the format version, the length, a 64-bit checksum
+//! over the whole file and every internal reference, so that look-ups afterwards
 //! cannot go out of bounds whatever the file held.
 
 mod build;
 mod check;
 mod format;
+mod sum;
 mod write;
 
 use std::fs::File;
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 pub use build::{SnapshotBuilder, SourceSpec};
 use format::*;
+pub use sum::checksum;
 
 use crate::error::{Error, Result};
 use crate::features::compile::{
@@ -85,7 +87,7 @@ pub struct Counts {
 ///
 /// The file starts with the magic `BPHSNAP\0`, the format version
 /// ([`FORMAT_VERSION`]), the build time and a section table; it ends with
-/// a CRC-32 of everything before it. A truncated, corrupted or newer file is
+/// a 64-bit checksum of everything before it ([`checksum`]). A truncated, corrupted or newer file is
 /// refused with [`Error::Snapshot`] or [`Error::UnsupportedVersion`].
 ///
 /// ```
@@ -104,7 +106,7 @@ pub struct Snapshot<S = Vec<u8>> {
     data: S,
     name: String,
     build_time: i64,
-    checksum: u32,
+    checksum: u64,
     meta: Meta,
     sections: [Range<usize>; MAX_SECTION_ID + 1],
     counts: Counts,
@@ -122,6 +124,9 @@ pub struct Snapshot<S = Vec<u8>> {
     /// compact copy that `find_as` searches in a few cache lines instead of
     /// touching one 80-byte record per probe.
     asns: Vec<u32>,
+    /// IPv4 routes (numbered first, in `ROUTES`); the IPv6 routes follow
+    /// them in `ROUTES_V6`.
+    v4_routes: usize,
     /// The `WHOIS_STRINGS` section, checked as UTF-8 once on open.
     whois_text: Box<str>,
     /// (first WHOIS registration source, others) and (first delegated-stats
@@ -438,7 +443,7 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
                 name,
                 (frame.trailer + 8) as u64,
                 format!(
-                    "checksum mismatch (stored {:08x}, computed {actual:08x}): the file is corrupted",
+                    "checksum mismatch (stored {:016x}, computed {actual:016x}): the file is corrupted",
                     frame.stored
                 ),
             ));
@@ -453,7 +458,7 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
 /// the trailer starts, and the sections.
 struct Frame {
     build_time: i64,
-    stored: u32,
+    stored: u64,
     trailer: usize,
     sections: [Range<usize>; MAX_SECTION_ID + 1],
 }
@@ -524,7 +529,8 @@ impl<'a> Snapshot<&'a [u8]> {
         let n4 = exact(SEC_V4_STARTS, 4, "IPv4 starts")?;
         let n6 = exact(SEC_V6_STARTS, 16, "IPv6 starts")?;
         let ncells = exact(SEC_CELLS, CELL_LEN, "cells")?;
-        let nroutes = exact(SEC_ROUTES, ROUTE_LEN, "routes")?;
+        let v4_routes = exact(SEC_ROUTES, ROUTE_V4_LEN, "IPv4 routes")?;
+        let nroutes = v4_routes + exact(SEC_ROUTES_V6, ROUTE_V6_LEN, "IPv6 routes")?;
         let nases = exact(SEC_ASES, AS_LEN, "ASes")?;
         let nblocks = exact(SEC_WHOIS_BLOCKS, BLOCK_LEN, "WHOIS blocks")?;
         let norgs = exact(SEC_WHOIS_ORGS, ORG_LEN, "WHOIS organisations")?;
@@ -677,6 +683,7 @@ impl<'a> Snapshot<&'a [u8]> {
             asn_drop_mask,
             names,
             asns: Vec::new(),
+            v4_routes,
             whois_text,
             whois_sources,
             timed_bit_source,
@@ -706,6 +713,7 @@ impl<T> Snapshot<T> {
             asn_drop_mask: self.asn_drop_mask,
             names: self.names,
             asns: self.asns,
+            v4_routes: self.v4_routes,
             whois_text: self.whois_text,
             whois_sources: self.whois_sources,
             timed_bit_source: self.timed_bit_source,
@@ -740,8 +748,8 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         self.meta.as_of
     }
 
-    /// The CRC-32 stored in the trailer.
-    pub fn checksum(&self) -> u32 {
+    /// The checksum stored in the trailer (see [`checksum`]).
+    pub fn checksum(&self) -> u64 {
         self.checksum
     }
 
@@ -945,11 +953,11 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         if route == NO_ROUTE || route as usize >= self.counts.routes {
             return;
         }
-        let routes = self.section(SEC_ROUTES).as_ptr();
         if step == 2 {
-            let at = route as usize * ROUTE_LEN;
-            prefetch(routes.wrapping_add(at));
-            prefetch(routes.wrapping_add(at + ROUTE_LEN - 1));
+            let (table, at, len) = self.route_record(route);
+            let p = self.section(table).as_ptr().wrapping_add(at);
+            prefetch(p);
+            prefetch(p.wrapping_add(len - 1));
             return;
         }
         let a = self.route(route).as_index as usize;
@@ -1182,18 +1190,45 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         Some((self.meta.sources.get(i)?, n))
     }
 
+    /// Where route `i`'s record is: its table, byte offset and length.
+    #[inline]
+    fn route_record(&self, i: u32) -> (u32, usize, usize) {
+        let i = i as usize;
+        match i.checked_sub(self.v4_routes) {
+            None => (SEC_ROUTES, i * ROUTE_V4_LEN, ROUTE_V4_LEN),
+            Some(k) => (SEC_ROUTES_V6, k * ROUTE_V6_LEN, ROUTE_V6_LEN),
+        }
+    }
+
     #[inline]
     pub(crate) fn route(&self, i: u32) -> RouteView {
-        let b: &[u8; ROUTE_LEN] = record(self.section(SEC_ROUTES), i as usize);
-        RouteView {
-            start: u128_at(b, 0),
-            end: u128_at(b, 16),
-            sources: u64_at(b, 32),
-            size: u64_at(b, 40),
-            listed: u64_at(b, 48),
-            as_index: u32_at(b, 68),
-            source: u16_at(b, 72),
-            flags: b[74],
+        match (i as usize).checked_sub(self.v4_routes) {
+            None => {
+                let b: &[u8; ROUTE_V4_LEN] = record(self.section(SEC_ROUTES), i as usize);
+                RouteView {
+                    start: u128::from(u32_at(b, 0)),
+                    end: u128::from(u32_at(b, 4)),
+                    sources: u64_at(b, 8),
+                    size: u64_at(b, 16),
+                    listed: u64_at(b, 24),
+                    as_index: u32_at(b, 32),
+                    source: u16_at(b, 36),
+                    flags: b[38],
+                }
+            }
+            Some(k) => {
+                let b: &[u8; ROUTE_V6_LEN] = record(self.section(SEC_ROUTES_V6), k);
+                RouteView {
+                    start: u128_at(b, 0),
+                    end: u128_at(b, 16),
+                    sources: u64_at(b, 32),
+                    size: u64_at(b, 40),
+                    listed: u64_at(b, 48),
+                    as_index: u32_at(b, 56),
+                    source: u16_at(b, 60),
+                    flags: b[62],
+                }
+            }
         }
     }
 
@@ -1294,7 +1329,7 @@ fn validate_frame(b: &[u8], name: &str) -> Result<Frame> {
     if &b[trailer..trailer + 8] != TRAILER_MAGIC {
         return Err(err(trailer, "missing trailer"));
     }
-    let stored = u32_at(b, trailer + 8);
+    let stored = u64_at(b, trailer + 8);
     let build_time = u64_at(b, 16) as i64;
     let count = u32_at(b, 32) as usize;
     if count != SECTION_COUNT {

@@ -1,7 +1,7 @@
 //! Serialises compiled tables into the snapshot layout.
 
 use super::format::*;
-use crate::features::compile::Tables;
+use crate::features::compile::{ROUTE_V6, Route, Tables};
 use crate::features::timed::TimedTables;
 use crate::features::whois::{NONE, WhoisTables};
 
@@ -209,10 +209,9 @@ impl SectionWriter {
         debug_assert_eq!(self.n, SECTION_COUNT);
         let file_len = (self.out.len() + TRAILER_LEN) as u64;
         self.out[24..32].copy_from_slice(&file_len.to_le_bytes());
-        let crc = crc32fast::hash(&self.out);
+        let sum = super::checksum(&self.out);
         self.out.extend_from_slice(TRAILER_MAGIC);
-        self.out.extend_from_slice(&crc.to_le_bytes());
-        self.out.extend_from_slice(&[0; 4]);
+        self.out.extend_from_slice(&sum.to_le_bytes());
         self.out
     }
 }
@@ -263,21 +262,37 @@ pub(crate) fn encode(tables: &Tables, meta_json: &[u8], build_time: i64) -> Vec<
         }
     });
 
-    let mut routes = Vec::with_capacity(tables.routes.len() * ROUTE_LEN);
-    for r in &tables.routes {
-        routes.extend_from_slice(&r.start.to_le_bytes());
-        routes.extend_from_slice(&r.end.to_le_bytes());
-        routes.extend_from_slice(&r.sources.to_le_bytes());
-        routes.extend_from_slice(&r.size.to_le_bytes());
-        routes.extend_from_slice(&r.listed.to_le_bytes());
-        routes.extend_from_slice(&r.dropped.to_le_bytes());
-        routes.extend_from_slice(&r.asn.to_le_bytes());
-        routes.extend_from_slice(&r.as_index.to_le_bytes());
-        routes.extend_from_slice(&r.source.to_le_bytes());
-        routes.push(r.flags);
-        routes.extend_from_slice(&[0; 5]);
-    }
-    w.add(SEC_ROUTES, routes);
+    // Routes are numbered IPv4 first (the compiler orders them so).
+    let split = tables.routes.partition_point(|r| r.flags & ROUTE_V6 == 0);
+    debug_assert!(
+        tables.routes[split..]
+            .iter()
+            .all(|r| r.flags & ROUTE_V6 != 0)
+    );
+    let (v4_routes, v6_routes) = tables.routes.split_at(split);
+    let tail = |out: &mut Vec<u8>, r: &Route| {
+        out.extend_from_slice(&r.sources.to_le_bytes());
+        out.extend_from_slice(&r.size.to_le_bytes());
+        out.extend_from_slice(&r.listed.to_le_bytes());
+        out.extend_from_slice(&r.as_index.to_le_bytes());
+        out.extend_from_slice(&r.source.to_le_bytes());
+        out.extend_from_slice(&[r.flags, 0]);
+    };
+    w.add_with(SEC_ROUTES, |out| {
+        for r in v4_routes {
+            // An IPv4 route's ends fit 32 bits (checked on open).
+            out.extend_from_slice(&(r.start as u32).to_le_bytes());
+            out.extend_from_slice(&(r.end as u32).to_le_bytes());
+            tail(out, r);
+        }
+    });
+    w.add_with(SEC_ROUTES_V6, |out| {
+        for r in v6_routes {
+            out.extend_from_slice(&r.start.to_le_bytes());
+            out.extend_from_slice(&r.end.to_le_bytes());
+            tail(out, r);
+        }
+    });
 
     let mut strings = Vec::new();
     let mut ases = Vec::with_capacity(tables.ases.len() * AS_LEN);
