@@ -23,6 +23,7 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 
 use super::compile::{Cell, Tables, V6_UNIT_SHIFT};
+use super::fasthash::FastMap;
 use super::whois::NONE;
 use crate::source::{Category, DnsObservation, Indicator, Target};
 
@@ -238,6 +239,23 @@ impl TimedInputs {
         !new
     }
 
+    /// Moves the indicators of one source, staged with source bit 0, to
+    /// source bit `bit` (sources are staged apart, then numbered as they
+    /// are added).
+    pub(crate) fn set_source_bit(&mut self, bit: u8) {
+        if bit == 0 {
+            return;
+        }
+        self.indicators.iter_mut().for_each(|i| i.source_bit = bit);
+        self.seen_domain_indicators = std::mem::take(&mut self.seen_domain_indicators)
+            .into_iter()
+            .map(|(d, c, _)| (d, c, bit))
+            .collect();
+        for d in &mut self.domains {
+            d.abuse_sources <<= bit;
+        }
+    }
+
     /// Moves the records of another source's inputs into these.
     pub(crate) fn append(&mut self, mut other: TimedInputs) {
         if self.domains.is_empty() && self.indicators.is_empty() {
@@ -415,12 +433,12 @@ pub(crate) fn compile(
         merged.push(i);
     }
 
-    let mut ips: HashMap<Key, TimedIp> = HashMap::new();
-    let mut blocks: HashMap<Key, TimedBlock> = HashMap::new();
+    let mut ips: FastMap<Key, TimedIp> = FastMap::default();
+    let mut blocks: FastMap<Key, TimedBlock> = FastMap::default();
     // Per AS: (Σ weight in units, Σ persistence days, listings, categories, sources).
     let mut as_acc: Vec<(f64, f64, u64, u8, u64)> = vec![(0.0, 0.0, 0, 0, 0); tables.ases.len()];
     // IPv6: the heaviest weight per /48 (a /48 counts as 256 addresses).
-    let mut v6_max: HashMap<Key, (f64, u32)> = HashMap::new();
+    let mut v6_max: FastMap<Key, (f64, u32)> = FastMap::default();
     for i in &merged {
         if i.first > now {
             summary.after_as_of += 1;
@@ -662,15 +680,29 @@ pub(crate) fn compile(
 /// gives each cell its (block, address) evidence, interning cells anew.
 fn refine(tables: &mut Tables, blocks: &[TimedBlock], ips: &[TimedIp]) -> Vec<(u32, u32)> {
     let old_cells = std::mem::take(&mut tables.cells);
-    let mut index: HashMap<(u32, u32, u32), u32> = HashMap::new();
-    let mut cells: Vec<Cell> = Vec::new();
-    let mut timed: Vec<(u32, u32)> = Vec::new();
+    // Most intervals hold no evidence: their new cell is looked up by the
+    // old cell's number alone, and only cells with evidence go through the
+    // map (measured on the real-scale snapshot, without any time-aware
+    // source: 0.18 s of hashing every interval → a few hundredths).
+    let mut plain: Vec<u32> = vec![NONE; old_cells.len()];
+    let mut index: FastMap<(u32, u32, u32), u32> = FastMap::default();
+    let mut cells: Vec<Cell> = Vec::with_capacity(old_cells.len());
+    let mut timed: Vec<(u32, u32)> = Vec::with_capacity(old_cells.len());
     let mut intern = |cell: u32, zone: (u32, u32)| -> u32 {
-        *index.entry((cell, zone.0, zone.1)).or_insert_with(|| {
+        let mut add = || {
             cells.push(old_cells[cell as usize]);
             timed.push(zone);
             (cells.len() - 1) as u32
-        })
+        };
+        if zone == (NONE, NONE) {
+            let slot = &mut plain[cell as usize];
+            if *slot == NONE {
+                *slot = add();
+            }
+            *slot
+        } else {
+            *index.entry((cell, zone.0, zone.1)).or_insert_with(add)
+        }
     };
     // Keep the empty cell first, as the compiler does.
     intern(0, (NONE, NONE));
