@@ -676,9 +676,38 @@ pub(crate) fn compile(
     }
 }
 
+/// Whether the cells are numbered in order of first appearance in the IPv4
+/// then the IPv6 partition, the empty cell first.
+fn numbered_in_order_of_appearance(tables: &Tables) -> bool {
+    let mut next = 1u32;
+    let ids = tables
+        .v4
+        .iter()
+        .map(|p| p.1)
+        .chain(tables.v6.iter().map(|p| p.1));
+    for id in ids {
+        if id == next {
+            next += 1;
+        } else if id > next {
+            return false;
+        }
+    }
+    next as usize == tables.cells.len()
+        && tables.v4.windows(2).all(|w| w[0].1 != w[1].1)
+        && tables.v6.windows(2).all(|w| w[0].1 != w[1].1)
+}
+
 /// Splits the partition at the edges of evidenced blocks and addresses and
 /// gives each cell its (block, address) evidence, interning cells anew.
 fn refine(tables: &mut Tables, blocks: &[TimedBlock], ips: &[TimedIp]) -> Vec<(u32, u32)> {
+    if blocks.is_empty() && ips.is_empty() {
+        // No evidence: nothing to split, and interning the cells anew would
+        // give each its own number back, as the compiler numbers them in
+        // order of first appearance in the partitions (measured on the
+        // real-scale snapshot, without time-aware sources: 45 ms saved).
+        debug_assert!(numbered_in_order_of_appearance(tables));
+        return vec![(NONE, NONE); tables.cells.len()];
+    }
     let old_cells = std::mem::take(&mut tables.cells);
     // Most intervals hold no evidence: their new cell is looked up by the
     // old cell's number alone, and only cells with evidence go through the
