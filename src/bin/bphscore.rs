@@ -394,9 +394,21 @@ fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
         });
     }
     let mut skipped = 0u64;
-    for (flag, specs, kinds) in groups {
-        for spec in specs {
-            let info = add_with_progress(&mut builder, spec, args.quiet)?;
+    // The sources of every group are parsed on several threads and added
+    // in the order given; each is checked against its flag and reported
+    // as it is added, so the first error is the one of the first bad
+    // source, as when adding them one by one.
+    let sources: Vec<(&str, &[SourceKind], &SourceSpec)> = groups
+        .iter()
+        .flat_map(|&(flag, specs, kinds)| specs.iter().map(move |spec| (flag, kinds, spec)))
+        .collect();
+    let specs: Vec<SourceSpec> = sources.iter().map(|s| s.2.clone()).collect();
+    let progress = Progress::new(args.quiet);
+    builder.add_paths_with(
+        &specs,
+        |i, file| progress.wrap(&specs[i], file),
+        |i, info| {
+            let (flag, kinds, spec) = sources[i];
             if !kinds.contains(&info.kind()) {
                 return Err(Error::Build {
                     message: format!(
@@ -409,10 +421,11 @@ fn build(mut args: BuildArgs) -> Result<ExitCode, Error> {
             }
             skipped += info.skipped;
             if !args.quiet {
-                report(&info);
+                progress.suspend(|| report(info));
             }
-        }
-    }
+            Ok(())
+        },
+    )?;
     // MMDB files, the dated series and the guard rails come after the other sources.
     for path in &args.mmdb {
         let info = builder
@@ -523,22 +536,30 @@ fn parse_date(s: &str) -> Result<i64, String> {
         .ok_or_else(|| format!("not a date (YYYY-MM-DD or YYYYMMDD): {s:?}"))
 }
 
-fn add_with_progress(
-    builder: &mut SnapshotBuilder,
-    spec: &SourceSpec,
-    quiet: bool,
-) -> Result<SourceInfo, Error> {
-    let path = &spec.path;
-    let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let bar = if quiet || !io::stderr().is_terminal() {
-        indicatif::ProgressBar::hidden()
-    } else {
-        let bar = indicatif::ProgressBar::new(len);
+/// Progress bars of the sources being parsed, one per file, shown on a
+/// terminal unless quiet.
+struct Progress {
+    bars: Option<indicatif::MultiProgress>,
+}
+
+impl Progress {
+    fn new(quiet: bool) -> Self {
+        let bars = (!quiet && io::stderr().is_terminal()).then(indicatif::MultiProgress::new);
+        Progress { bars }
+    }
+
+    /// The file as read through its bar, cleared once the file is parsed.
+    fn wrap(&self, spec: &SourceSpec, file: std::fs::File) -> ProgressRead {
+        let Some(bars) = &self.bars else {
+            return ProgressRead(indicatif::ProgressBar::hidden().wrap_read(file));
+        };
+        let path = &spec.path;
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let bar = bars.add(indicatif::ProgressBar::new(len));
         bar.set_style(
             indicatif::ProgressStyle::with_template(
                 "{msg:30} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
@@ -546,14 +567,32 @@ fn add_with_progress(
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
             .progress_chars("=> "),
         );
-        bar.set_message(name.clone());
-        bar
-    };
-    let result = builder
-        .add_reader(&name, spec.format, bar.wrap_read(file))
-        .cloned();
-    bar.finish_and_clear();
-    result
+        bar.set_message(name);
+        ProgressRead(bar.wrap_read(file))
+    }
+
+    /// Runs `f` (which prints) with the bars out of the way.
+    fn suspend(&self, f: impl FnOnce()) {
+        match &self.bars {
+            Some(bars) => bars.suspend(f),
+            None => f(),
+        }
+    }
+}
+
+/// A file read through its progress bar.
+struct ProgressRead(indicatif::ProgressBarIter<std::fs::File>);
+
+impl io::Read for ProgressRead {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl Drop for ProgressRead {
+    fn drop(&mut self) {
+        self.0.progress.finish_and_clear();
+    }
 }
 
 fn io_error(path: &std::path::Path, source: io::Error) -> Error {

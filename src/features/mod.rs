@@ -78,6 +78,7 @@
 //! its announced space.
 
 pub(crate) mod compile;
+pub(crate) mod fasthash;
 pub(crate) mod routing;
 pub(crate) mod timed;
 pub(crate) mod whois;

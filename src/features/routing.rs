@@ -6,9 +6,8 @@
 //! announcements live, and whether its prefixes are also originated by
 //! others. Definitions are in the table of the [`crate::features`] docs.
 
-use std::collections::HashMap;
-
 use super::compile::RouteIn;
+use super::fasthash::FastMap;
 
 /// An announcement run shorter than this (from the first snapshot showing
 /// it to the first one without it) is short-lived.
@@ -51,7 +50,7 @@ struct DatedLinks {
 pub(crate) struct Series {
     /// (start, length, IPv6) of each distinct prefix.
     prefixes: Vec<(u128, u8, bool)>,
-    index: HashMap<(u128, u8, bool), u32>,
+    index: FastMap<(u128, u8, bool), u32>,
     routes: Vec<DatedRoutes>,
     links: Vec<DatedLinks>,
 }
@@ -236,12 +235,12 @@ impl Series {
         // Runs: (asn, prefix) → first date of the run under way.
         let mut runs = vec![0u32; n];
         let mut short = vec![0u32; n];
-        let mut active: HashMap<(u32, u32), i64> = HashMap::new();
+        let mut active: FastMap<(u32, u32), i64> = FastMap::default();
         let mut prev: &[(u32, u32, bool)] = &[];
         for (date, anns) in &snaps {
             let (mut i, mut j) = (0, 0);
             // Per-AS counts of this transition: (added, withdrawn, kept).
-            let mut counts: HashMap<usize, (u32, u32, u32)> = HashMap::new();
+            let mut counts: FastMap<usize, (u32, u32, u32)> = FastMap::default();
             while i < prev.len() || j < anns.len() {
                 let a = prev.get(i).map(|p| (p.0, p.1));
                 let b = anns.get(j).map(|p| (p.0, p.1));
@@ -356,7 +355,7 @@ impl Series {
         // for ASes with providers in both.
         for w in snaps.windows(2) {
             let (a, b) = (&w[0].1, &w[1].1);
-            let mut changes: HashMap<u32, u32> = HashMap::new();
+            let mut changes: FastMap<u32, u32> = FastMap::default();
             let (mut i, mut j) = (0, 0);
             while i < a.len() || j < b.len() {
                 match (a.get(i), b.get(j)) {
@@ -398,7 +397,7 @@ impl Series {
         let mut all: Vec<(u32, u32)> = snaps.iter().flat_map(|s| s.1.iter().copied()).collect();
         all.sort_unstable();
         all.dedup();
-        let mut bad_customers: HashMap<u32, u32> = HashMap::new();
+        let mut bad_customers: FastMap<u32, u32> = FastMap::default();
         for &(c, p) in &all {
             if bad(c) {
                 *bad_customers.entry(p).or_default() += 1;

@@ -23,6 +23,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::fasthash::FastMap;
 use crate::source::{BlockStatus, Record};
 
 /// No block / org / string.
@@ -218,9 +219,9 @@ struct DelegationIn {
 pub(crate) struct WhoisInputs {
     pub(crate) strings: Strings,
     blocks: Vec<Block>,
-    orgs: HashMap<u32, OrgIn>,
+    orgs: FastMap<u32, OrgIn>,
     autnums: Vec<AutNumIn>,
-    contacts: HashMap<u32, u32>,
+    contacts: FastMap<u32, u32>,
     delegations: Vec<DelegationIn>,
 }
 
@@ -253,6 +254,13 @@ impl WhoisInputs {
             (None, Some(h)) => self.strings.intern(&h.to_ascii_uppercase()),
             _ => NONE,
         }
+    }
+
+    /// Gives every staged block and delegation the source number `source`
+    /// (sources are staged apart, then numbered as they are added).
+    pub(crate) fn set_source(&mut self, source: u16) {
+        self.blocks.iter_mut().for_each(|b| b.source = source);
+        self.delegations.iter_mut().for_each(|d| d.source = source);
     }
 
     /// Moves the registry records of another staging area into this one.
@@ -531,7 +539,7 @@ fn registry_maintainer(m: &str) -> bool {
 pub(crate) fn compile(mut w: WhoisInputs) -> WhoisTables {
     // Delegations that match a block's range date its transfer; the others
     // become blocks of their own (allocations without a holder org).
-    let mut by_range: HashMap<(bool, u128, u128), usize> = HashMap::new();
+    let mut by_range: FastMap<(bool, u128, u128), usize> = FastMap::default();
     for (i, d) in w.delegations.iter().enumerate() {
         if d.asns.is_none() {
             by_range.insert((d.v6, d.start, d.end), i);
@@ -581,7 +589,7 @@ pub(crate) fn compile(mut w: WhoisInputs) -> WhoisTables {
     // Organisation nodes: every org handle named anywhere, plus one per
     // aut-num without an org.
     let mut strings = std::mem::take(&mut w.strings);
-    let mut node_of: HashMap<u32, u32> = HashMap::new();
+    let mut node_of: FastMap<u32, u32> = FastMap::default();
     let mut nodes: Vec<u32> = Vec::new(); // node -> handle string
     let mut node = |h: u32, nodes: &mut Vec<u32>| -> u32 {
         *node_of.entry(h).or_insert_with(|| {
@@ -617,7 +625,7 @@ pub(crate) fn compile(mut w: WhoisInputs) -> WhoisTables {
     };
 
     // Link keys.
-    let mut keyed: HashMap<(LinkReason, u32), Vec<u32>> = HashMap::new();
+    let mut keyed: FastMap<(LinkReason, u32), Vec<u32>> = FastMap::default();
     let mut add = |r: LinkReason, k: u32, n: u32| {
         let v = keyed.entry((r, k)).or_default();
         if v.last() != Some(&n) && v.len() <= MAX_LINK_FANOUT {
@@ -655,7 +663,7 @@ pub(crate) fn compile(mut w: WhoisInputs) -> WhoisTables {
             add(LinkReason::AbuseMailbox, ab, n);
         }
     }
-    let as_node: HashMap<u32, u32> = as_nodes.iter().map(|x| (x.0, x.1)).collect();
+    let as_node: FastMap<u32, u32> = as_nodes.iter().map(|x| (x.0, x.1)).collect();
     for d in &w.delegations {
         if let (Some((first, count)), true) = (d.asns, d.key != NONE) {
             // Registries delegate ASNs one or a few at a time.
@@ -723,7 +731,7 @@ pub(crate) fn compile(mut w: WhoisInputs) -> WhoisTables {
             y.source,
         ))
     });
-    let org_abuse: HashMap<u32, u32> = w
+    let org_abuse: FastMap<u32, u32> = w
         .orgs
         .iter()
         .filter(|(_, o)| o.abuse != NONE)
@@ -815,7 +823,7 @@ pub(crate) fn compile(mut w: WhoisInputs) -> WhoisTables {
     // Customer entities' distinct providers.
     provider_pairs.sort_unstable();
     provider_pairs.dedup();
-    let mut providers: HashMap<u32, u32> = HashMap::new();
+    let mut providers: FastMap<u32, u32> = FastMap::default();
     for (customer, _) in provider_pairs {
         *providers.entry(customer).or_default() += 1;
     }

@@ -68,6 +68,25 @@ pub struct SourceSpec {
     pub path: std::path::PathBuf,
 }
 
+impl SourceSpec {
+    /// A source file, its format detected from its content unless given.
+    ///
+    /// ```
+    /// use bphscore::snapshot::SourceSpec;
+    /// use bphscore::source::Format;
+    ///
+    /// let spec = SourceSpec::new("data/routes.txt", Some(Format::Pfx2as));
+    /// assert_eq!(spec, "pfx2as:data/routes.txt".parse()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(path: impl Into<std::path::PathBuf>, format: Option<Format>) -> Self {
+        SourceSpec {
+            format,
+            path: path.into(),
+        }
+    }
+}
+
 impl std::str::FromStr for SourceSpec {
     type Err = std::convert::Infallible;
 
@@ -200,49 +219,8 @@ impl SnapshotBuilder {
     /// assert!(err.to_string().starts_with("GeoLite2-Country.mmdb"));
     /// ```
     pub fn add_mmdb(&mut self, name: &str, bytes: &[u8]) -> Result<&SourceInfo> {
-        use sha2::Digest;
-        let index = self.sources.len();
-        if index >= usize::from(compile::NO_SOURCE) {
-            return Err(Error::Build {
-                message: format!("{name}: too many sources"),
-            });
-        }
-        if bytes.len() as u64 > self.limits.decompressed() {
-            return Err(Error::Limit {
-                source_name: name.to_owned(),
-                line: 0,
-                what: "decompressed size",
-                limit: self.limits.decompressed(),
-            });
-        }
-        let (records, date) = source::read_mmdb(name, bytes, self.limits)?;
-        let sha256: String = sha2::Sha256::digest(bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        if let Some(dup) = self.sources.iter().find(|s| s.sha256 == sha256) {
-            return Err(Error::Build {
-                message: format!(
-                    "{name} has the same content as {} (SHA-256 {sha256}); each source may be added once",
-                    dup.name
-                ),
-            });
-        }
-        let info = SourceInfo {
-            name: name.to_owned(),
-            format: Format::Mmdb,
-            date,
-            sha256,
-            bytes: bytes.len() as u64,
-            records: records.len() as u64,
-            skipped: 0,
-            duplicates: 0,
-        };
-        for record in records {
-            stage(&mut self.inputs, record, index as u16, None);
-        }
-        self.sources.push(info);
-        Ok(&self.sources[index])
+        let parsed = parse_mmdb(name, bytes, self.limits);
+        self.merge(parsed)
     }
 
     /// Adds a source read from `reader`. `name` labels it in errors and in
@@ -411,27 +389,250 @@ impl SnapshotBuilder {
         history: bool,
         given_date: Option<i64>,
     ) -> Result<&SourceInfo> {
-        if format == Some(Format::Mmdb)
-            || (format.is_none() && name.to_ascii_lowercase().ends_with(".mmdb"))
-        {
-            let mut bytes = Vec::new();
-            let limit = self.limits.decompressed();
-            reader
-                .take(limit.saturating_add(1))
-                .read_to_end(&mut bytes)
-                .map_err(|e| Error::io(name, e))?;
-            return self.add_mmdb(name, &bytes);
+        let parsed = parse_source(
+            name,
+            format,
+            reader,
+            Dating {
+                history,
+                given_date,
+            },
+            self.limits,
+            self.lenient,
+        );
+        self.merge(parsed)
+    }
+
+    /// Adds several source files, parsing them on several threads: each
+    /// source is read and parsed on its own, then added in the order given,
+    /// so the snapshot is the same as when adding them one by one with
+    /// [`add_path`](SnapshotBuilder::add_path) (bar MMDB files, read whole
+    /// rather than mapped). On an error the sources before the failing one
+    /// stay added and the error is the one adding them one by one would
+    /// give: the first in the order given.
+    ///
+    /// ```
+    /// use bphscore::SnapshotBuilder;
+    /// use bphscore::snapshot::SourceSpec;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// std::fs::write(dir.path().join("routes.pfx2as"), "198.18.0.0\t20\t64502\n")?;
+    /// std::fs::write(dir.path().join("drop.txt"), "198.18.0.0/22 ; SBL600001\n")?;
+    /// let specs = [
+    ///     SourceSpec::new(dir.path().join("routes.pfx2as"), None),
+    ///     SourceSpec::new(dir.path().join("drop.txt"), None),
+    /// ];
+    /// let mut builder = SnapshotBuilder::new().build_time(1_794_000_000);
+    /// let added = builder.add_paths(&specs)?;
+    /// assert_eq!(added[1].format.name(), "drop-text");
+    /// assert_eq!(builder.build()?.counts().routes, 1);
+    ///
+    /// // The first error in the order given wins; the sources before it stay added.
+    /// std::fs::write(dir.path().join("bad.pfx2as"), "198.18.0.0\t99\t1\n")?;
+    /// let mut builder = SnapshotBuilder::new();
+    /// let specs = [
+    ///     SourceSpec::new(dir.path().join("routes.pfx2as"), None),
+    ///     SourceSpec::new(dir.path().join("bad.pfx2as"), None),
+    ///     SourceSpec::new(dir.path().join("missing.txt"), None),
+    /// ];
+    /// let err = builder.add_paths(&specs).unwrap_err();
+    /// assert!(err.to_string().starts_with("bad.pfx2as:1: "), "{err}");
+    /// assert_eq!(builder.sources().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_paths(&mut self, specs: &[SourceSpec]) -> Result<Vec<SourceInfo>> {
+        let mut added = Vec::with_capacity(specs.len());
+        self.add_paths_with(
+            specs,
+            |_, file| file,
+            |_, info| {
+                added.push(info.clone());
+                Ok(())
+            },
+        )?;
+        Ok(added)
+    }
+
+    /// [`add_paths`](SnapshotBuilder::add_paths) with two hooks: `wrap`
+    /// turns each opened file into the reader parsed (to show progress,
+    /// say), on the thread parsing it; `added` is called on the calling
+    /// thread as each source is added, in the order given, and an error it
+    /// returns stops there, as an error of the source would.
+    ///
+    /// ```
+    /// use bphscore::SnapshotBuilder;
+    /// use bphscore::snapshot::SourceSpec;
+    /// use bphscore::source::SourceKind;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// std::fs::write(dir.path().join("routes.pfx2as"), "198.18.0.0\t20\t64502\n")?;
+    /// let specs = [SourceSpec::new(dir.path().join("routes.pfx2as"), None)];
+    /// let mut builder = SnapshotBuilder::new();
+    /// let mut kinds = Vec::new();
+    /// builder.add_paths_with(&specs, |_, file| std::io::BufReader::new(file), |i, info| {
+    ///     kinds.push((i, info.kind()));
+    ///     Ok(())
+    /// })?;
+    /// assert_eq!(kinds, [(0, SourceKind::Routing)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_paths_with<R, W, F>(
+        &mut self,
+        specs: &[SourceSpec],
+        wrap: W,
+        mut added: F,
+    ) -> Result<()>
+    where
+        R: Read,
+        W: Fn(usize, std::fs::File) -> R + Sync,
+        F: FnMut(usize, &SourceInfo) -> Result<()>,
+    {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+        let (limits, lenient) = (self.limits, self.lenient);
+        let parse = |i: usize| -> Parsed {
+            let spec = &specs[i];
+            let path = spec.path.as_path();
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            match std::fs::File::open(path) {
+                Ok(file) => parse_source(
+                    &name,
+                    spec.format,
+                    wrap(i, file),
+                    Dating::default(),
+                    limits,
+                    lenient,
+                ),
+                Err(e) => Parsed::Early(Error::io(path, e)),
+            }
+        };
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(specs.len());
+        if workers <= 1 {
+            for i in 0..specs.len() {
+                let info = self.merge(parse(i))?;
+                added(i, info)?;
+            }
+            return Ok(());
         }
-        let opened = source::open(name, reader, format, self.limits)?;
-        let format = opened.format;
-        let kind = format.kind();
-        if history && !matches!(format, Format::Pfx2as | Format::AsRel) {
+        // Workers take the sources in order; this thread adds them in
+        // order as they arrive, so that at most the sources parsed ahead of
+        // the one being waited for are held.
+        let next = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::channel::<(usize, Parsed)>();
+            for _ in 0..workers {
+                let tx = tx.clone();
+                let (next, stop, parse) = (&next, &stop, &parse);
+                scope.spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= specs.len() || tx.send((i, parse(i))).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            let mut ahead: std::collections::BTreeMap<usize, Parsed> = Default::default();
+            let result = (|| {
+                for i in 0..specs.len() {
+                    let parsed = loop {
+                        if let Some(p) = ahead.remove(&i) {
+                            break p;
+                        }
+                        match rx.recv() {
+                            Ok((j, p)) => {
+                                ahead.insert(j, p);
+                            }
+                            // Unreachable while sources remain: every
+                            // worker sends each source it takes.
+                            Err(_) => {
+                                return Err(Error::Build {
+                                    message: "a source was lost while parsing".to_owned(),
+                                });
+                            }
+                        }
+                    };
+                    let info = self.merge(parsed)?;
+                    added(i, info)?;
+                }
+                Ok(())
+            })();
+            // Workers stop after the source they are parsing.
+            stop.store(true, Ordering::Relaxed);
+            drop(rx);
+            result
+        })
+    }
+
+    /// Adds a parsed source: numbers it (source index, abuse bit) after the
+    /// sources already added, checks it against them and merges its
+    /// records. The checks and their order are those of adding the source
+    /// whole, so errors do not depend on where it was parsed.
+    fn merge(&mut self, parsed: Parsed) -> Result<&SourceInfo> {
+        match parsed {
+            Parsed::Early(e) => Err(e),
+            Parsed::Mmdb { name, result } => self.merge_mmdb(&name, result),
+            Parsed::Text(text) => self.merge_text(*text),
+        }
+    }
+
+    fn check_index(&self, name: &str) -> Result<usize> {
+        let index = self.sources.len();
+        if index >= usize::from(compile::NO_SOURCE) {
+            return Err(Error::Build {
+                message: format!("{name}: too many sources"),
+            });
+        }
+        Ok(index)
+    }
+
+    fn check_unique(&self, info: &SourceInfo, repeats_allowed: bool) -> Result<()> {
+        // A routing table can stay the same from one date to the next: the
+        // snapshots of a dated series may repeat each other's content.
+        let repeats_on_another_date = |s: &SourceInfo| {
+            repeats_allowed && s.format == info.format && s.date.is_some() && s.date != info.date
+        };
+        if let Some(dup) = self
+            .sources
+            .iter()
+            .find(|s| s.sha256 == info.sha256 && !repeats_on_another_date(s))
+        {
             return Err(Error::Build {
                 message: format!(
-                    "{name} is a {format} source; a dated series holds CAIDA prefix2as and AS-relationship files"
+                    "{} has the same content as {} (SHA-256 {}); each source may be added once",
+                    info.name, dup.name, info.sha256
                 ),
             });
         }
+        Ok(())
+    }
+
+    fn merge_mmdb(&mut self, name: &str, result: Result<MmdbRead>) -> Result<&SourceInfo> {
+        let index = self.check_index(name)?;
+        let MmdbRead { records, info } = result?;
+        self.check_unique(&info, false)?;
+        for record in records {
+            stage(&mut self.inputs, record, index as u16, None);
+        }
+        self.sources.push(info);
+        Ok(&self.sources[index])
+    }
+
+    fn merge_text(&mut self, text: TextParsed) -> Result<&SourceInfo> {
+        let TextParsed {
+            name,
+            format,
+            history,
+            result,
+        } = text;
+        let kind = format.kind();
         let bit = match kind {
             SourceKind::Blocklist | SourceKind::Drop | SourceKind::AsnDrop => {
                 if self.abuse_sources >= 64 {
@@ -458,88 +659,18 @@ impl SnapshotBuilder {
             }
             _ => None,
         };
-        let index = self.sources.len();
-        if index >= usize::from(compile::NO_SOURCE) {
-            return Err(Error::Build {
-                message: format!("{name}: too many sources"),
-            });
+        let index = self.check_index(&name)?;
+        let TextStaged { mut staged, info } = result?;
+        if info.bytes > 0 {
+            self.check_unique(&info, matches!(format, Format::Pfx2as | Format::AsRel))?;
         }
-        let mut parser = Parser::new(name, format, opened.reader, self.limits);
-        let mut staged = Inputs::default();
-        let mut skipped = 0u64;
-        let mut duplicates = 0u64;
-        for item in parser.by_ref() {
-            let record = match item {
-                Ok(r) => r,
-                Err(e @ Error::Limit { .. }) => return Err(e),
-                Err(e) if self.lenient && e.line().is_some() => {
-                    skipped += 1;
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            match record {
-                Record::Indicator(i) => {
-                    if let Some(b) = timed_bit {
-                        staged.timed.add_indicator(&i, b);
-                    }
-                }
-                // Aggregated per domain as it streams: never held per record.
-                Record::DnsObservation(o) => {
-                    if staged.timed.add_dns(&o) {
-                        duplicates += 1;
-                    }
-                }
-                record => stage(&mut staged, record, index as u16, bit),
-            }
-        }
-        let records = parser.records();
-        let date = parser
-            .date()
-            .or_else(|| source::date_from_name(name))
-            .or(given_date);
-        let dated_series = history || format == Format::AsRel;
-        if dated_series && date.is_none() {
-            return Err(Error::Build {
-                message: format!(
-                    "{name}: a snapshot of a dated series needs a date: a YYYYMMDD in its name (20260101.as-rel.txt) or given (--date)"
-                ),
-            });
-        }
-        let digest = opened.digest.borrow();
-        let info = SourceInfo {
-            name: name.to_owned(),
-            format,
-            date,
-            sha256: digest.hex(),
-            bytes: digest.bytes,
-            records,
-            skipped,
-            duplicates,
-        };
-        drop(digest);
-        // A routing table can stay the same from one date to the next: the
-        // snapshots of a dated series may repeat each other's content.
-        let repeats_on_another_date = |s: &SourceInfo| {
-            matches!(format, Format::Pfx2as | Format::AsRel)
-                && s.format == info.format
-                && s.date.is_some()
-                && s.date != info.date
-        };
-        if info.bytes > 0
-            && let Some(dup) = self
-                .sources
-                .iter()
-                .find(|s| s.sha256 == info.sha256 && !repeats_on_another_date(s))
-        {
-            return Err(Error::Build {
-                message: format!(
-                    "{name} has the same content as {} (SHA-256 {}); each source may be added once",
-                    dup.name, info.sha256
-                ),
-            });
-        }
+        // Staged as source 0 with abuse bit 0: numbered now.
+        let source = index as u16;
+        staged.routes.iter_mut().for_each(|r| r.source = source);
+        staged.whois.set_source(source);
         if let Some(bit) = bit {
+            staged.listings.iter_mut().for_each(|l| l.3 = bit);
+            staged.asn_listings.iter_mut().for_each(|l| l.3 = bit);
             self.abuse_sources += 1;
             match kind {
                 SourceKind::Drop => self.inputs.drop_bits |= 1 << bit,
@@ -547,11 +678,14 @@ impl SnapshotBuilder {
                 _ => {}
             }
         }
-        if let Some(date) = date {
+        if let Some(b) = timed_bit {
+            staged.timed.set_source_bit(b);
+        }
+        if let Some(date) = info.date {
             if format == Format::Pfx2as {
                 self.inputs
                     .series
-                    .add_routes(date, index as u16, !history, &staged.routes);
+                    .add_routes(date, source, !history, &staged.routes);
             }
             if format == Format::AsRel {
                 self.inputs
@@ -562,13 +696,14 @@ impl SnapshotBuilder {
         if history {
             staged.routes.clear();
         }
-        self.inputs.routes.append(&mut staged.routes);
-        self.inputs.protected.append(&mut staged.protected);
-        self.inputs.geo.append(&mut staged.geo);
-        self.inputs.listings.append(&mut staged.listings);
-        self.inputs.asn_listings.append(&mut staged.asn_listings);
-        self.inputs.whois.append(std::mem::take(&mut staged.whois));
-        self.inputs.timed.append(std::mem::take(&mut staged.timed));
+        let inputs = &mut self.inputs;
+        append(&mut inputs.routes, &mut staged.routes);
+        append(&mut inputs.protected, &mut staged.protected);
+        append(&mut inputs.geo, &mut staged.geo);
+        append(&mut inputs.listings, &mut staged.listings);
+        append(&mut inputs.asn_listings, &mut staged.asn_listings);
+        inputs.whois.append(std::mem::take(&mut staged.whois));
+        inputs.timed.append(std::mem::take(&mut staged.timed));
         if let Some(b) = timed_bit {
             self.timed_sources += 1;
             if kind == SourceKind::PassiveDns {
@@ -607,6 +742,200 @@ impl SnapshotBuilder {
         drop(tables);
         Snapshot::with_name(bytes, "<built>")
     }
+}
+
+/// Appends `from` to `into`, taking its buffer whole when `into` is empty:
+/// the first large source (hundreds of thousands of routes) is moved, not
+/// copied.
+fn append<T>(into: &mut Vec<T>, from: &mut Vec<T>) {
+    if into.is_empty() {
+        std::mem::swap(into, from);
+    } else {
+        into.append(from);
+    }
+}
+
+/// How a source is dated: as one snapshot of a dated series or not, and
+/// the date given for it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Dating {
+    history: bool,
+    given_date: Option<i64>,
+}
+
+/// A source read and parsed on its own, before it is added (numbered after
+/// the sources already added, checked against them and merged).
+enum Parsed {
+    /// Failed before any check against the sources added: opening,
+    /// reading, format detection, or a dated series of the wrong format.
+    Early(Error),
+    /// An MMDB file.
+    Mmdb {
+        name: String,
+        result: Result<MmdbRead>,
+    },
+    /// A text source (the boxed part is large).
+    Text(Box<TextParsed>),
+}
+
+struct MmdbRead {
+    records: Vec<Record>,
+    info: SourceInfo,
+}
+
+struct TextParsed {
+    name: String,
+    format: Format,
+    history: bool,
+    /// The records staged as source 0 with abuse bit 0, or the first error.
+    result: Result<TextStaged>,
+}
+
+struct TextStaged {
+    staged: Inputs,
+    info: SourceInfo,
+}
+
+/// Reads an MMDB file whole (the checks against the sources added are
+/// left to the merge).
+fn parse_mmdb(name: &str, bytes: &[u8], limits: Limits) -> Parsed {
+    use sha2::Digest;
+    let result = (|| {
+        if bytes.len() as u64 > limits.decompressed() {
+            return Err(Error::Limit {
+                source_name: name.to_owned(),
+                line: 0,
+                what: "decompressed size",
+                limit: limits.decompressed(),
+            });
+        }
+        let (records, date) = source::read_mmdb(name, bytes, limits)?;
+        let sha256: String = sha2::Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let info = SourceInfo {
+            name: name.to_owned(),
+            format: Format::Mmdb,
+            date,
+            sha256,
+            bytes: bytes.len() as u64,
+            records: records.len() as u64,
+            skipped: 0,
+            duplicates: 0,
+        };
+        Ok(MmdbRead { records, info })
+    })();
+    Parsed::Mmdb {
+        name: name.to_owned(),
+        result,
+    }
+}
+
+/// Reads and parses one source, needing nothing of the builder but its
+/// limits and leniency, so that sources can be parsed on several threads.
+fn parse_source(
+    name: &str,
+    format: Option<Format>,
+    reader: impl Read,
+    dating: Dating,
+    limits: Limits,
+    lenient: bool,
+) -> Parsed {
+    let Dating {
+        history,
+        given_date,
+    } = dating;
+    if format == Some(Format::Mmdb)
+        || (format.is_none() && name.to_ascii_lowercase().ends_with(".mmdb"))
+    {
+        let mut bytes = Vec::new();
+        let limit = limits.decompressed();
+        if let Err(e) = reader.take(limit.saturating_add(1)).read_to_end(&mut bytes) {
+            return Parsed::Early(Error::io(name, e));
+        }
+        return parse_mmdb(name, &bytes, limits);
+    }
+    let opened = match source::open(name, reader, format, limits) {
+        Ok(o) => o,
+        Err(e) => return Parsed::Early(e),
+    };
+    let format = opened.format;
+    let kind = format.kind();
+    if history && !matches!(format, Format::Pfx2as | Format::AsRel) {
+        return Parsed::Early(Error::Build {
+            message: format!(
+                "{name} is a {format} source; a dated series holds CAIDA prefix2as and AS-relationship files"
+            ),
+        });
+    }
+    let abuse = matches!(
+        kind,
+        SourceKind::Blocklist | SourceKind::Drop | SourceKind::AsnDrop
+    );
+    let timed = matches!(kind, SourceKind::AbuseFeed | SourceKind::PassiveDns);
+    let result = (|| {
+        let mut parser = Parser::new(name, format, opened.reader, limits);
+        let mut staged = Inputs::default();
+        let mut skipped = 0u64;
+        let mut duplicates = 0u64;
+        for item in parser.by_ref() {
+            let record = match item {
+                Ok(r) => r,
+                Err(e @ Error::Limit { .. }) => return Err(e),
+                Err(e) if lenient && e.line().is_some() => {
+                    skipped += 1;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            match record {
+                Record::Indicator(i) => {
+                    if timed {
+                        staged.timed.add_indicator(&i, 0);
+                    }
+                }
+                // Aggregated per domain as it streams: never held per record.
+                Record::DnsObservation(o) => {
+                    if staged.timed.add_dns(&o) {
+                        duplicates += 1;
+                    }
+                }
+                record => stage(&mut staged, record, 0, abuse.then_some(0)),
+            }
+        }
+        let records = parser.records();
+        let date = parser
+            .date()
+            .or_else(|| source::date_from_name(name))
+            .or(given_date);
+        let dated_series = history || format == Format::AsRel;
+        if dated_series && date.is_none() {
+            return Err(Error::Build {
+                message: format!(
+                    "{name}: a snapshot of a dated series needs a date: a YYYYMMDD in its name (20260101.as-rel.txt) or given (--date)"
+                ),
+            });
+        }
+        let digest = opened.digest.borrow();
+        let info = SourceInfo {
+            name: name.to_owned(),
+            format,
+            date,
+            sha256: digest.hex(),
+            bytes: digest.bytes,
+            records,
+            skipped,
+            duplicates,
+        };
+        Ok(TextStaged { staged, info })
+    })();
+    Parsed::Text(Box::new(TextParsed {
+        name: name.to_owned(),
+        format,
+        history,
+        result,
+    }))
 }
 
 fn to_json(meta: &impl Serialize) -> Result<Vec<u8>> {

@@ -977,44 +977,54 @@ impl<R: BufRead> Parser<R> {
     pub fn records(&self) -> u64 {
         self.records
     }
+}
 
-    fn parse_line(&mut self, line: &str, n: u64) -> Result<Option<Record>, Error> {
-        let name = &self.name;
-        match self.format {
-            Format::IplocationAsn => iplocation::parse_asn(name, n, line),
-            Format::IplocationCountry => iplocation::parse_country(name, n, line),
-            Format::Pfx2as => pfx2as::parse(name, n, line),
-            Format::DropJson => spamhaus::parse_json(name, n, line, &mut self.state, false),
-            Format::AsnDrop => spamhaus::parse_json(name, n, line, &mut self.state, true),
-            Format::DropText => spamhaus::parse_text(name, n, line, &mut self.state),
-            Format::Netset => netset::parse(name, n, line, &mut self.state),
-            Format::Delegated => delegated::parse(name, n, line, &mut self.state),
-            Format::PdnsCof => pdns::parse(name, n, line, &mut self.state),
-            Format::FeodoCsv => abuse::parse_feodo_csv(name, n, line, &mut self.state),
-            Format::UrlhausCsv => abuse::parse_urlhaus_csv(name, n, line, &mut self.state),
-            Format::AbuseCsv => abuse::parse_generic_csv(name, n, line, &mut self.state),
-            Format::AsRel => asrel::parse(name, n, line),
-            Format::As2org => as2org::parse(name, n, line, &mut self.state),
-            Format::Protect => netset::parse_protected(name, n, line),
-            // Binary: read whole by `SnapshotBuilder::add_mmdb`, never by lines.
-            Format::Mmdb => Err(Error::parse(
-                name,
-                n,
-                "an MMDB file is binary; add it with SnapshotBuilder::add_mmdb or --mmdb",
-            )),
-            Format::Mrt => Err(Error::parse(
-                name,
-                n,
-                "an MRT dump is binary; add it with SnapshotBuilder::add_mrt or --mrt",
-            )),
-            Format::Rpsl
-            | Format::ArinWhois
-            | Format::FeodoJson
-            | Format::ThreatfoxJson
-            | Format::AbuseipdbJson => Ok(None),
-        }
+/// Parses one line of a line format. A free function over the parser's
+/// fields rather than a method, so that the line can stay borrowed from
+/// the line reader instead of being copied out first.
+fn parse_line(
+    format: Format,
+    name: &str,
+    state: &mut State,
+    line: &str,
+    n: u64,
+) -> Result<Option<Record>, Error> {
+    match format {
+        Format::IplocationAsn => iplocation::parse_asn(name, n, line),
+        Format::IplocationCountry => iplocation::parse_country(name, n, line),
+        Format::Pfx2as => pfx2as::parse(name, n, line),
+        Format::DropJson => spamhaus::parse_json(name, n, line, state, false),
+        Format::AsnDrop => spamhaus::parse_json(name, n, line, state, true),
+        Format::DropText => spamhaus::parse_text(name, n, line, state),
+        Format::Netset => netset::parse(name, n, line, state),
+        Format::Delegated => delegated::parse(name, n, line, state),
+        Format::PdnsCof => pdns::parse(name, n, line, state),
+        Format::FeodoCsv => abuse::parse_feodo_csv(name, n, line, state),
+        Format::UrlhausCsv => abuse::parse_urlhaus_csv(name, n, line, state),
+        Format::AbuseCsv => abuse::parse_generic_csv(name, n, line, state),
+        Format::AsRel => asrel::parse(name, n, line),
+        Format::As2org => as2org::parse(name, n, line, state),
+        Format::Protect => netset::parse_protected(name, n, line),
+        // Binary: read whole by `SnapshotBuilder::add_mmdb`, never by lines.
+        Format::Mmdb => Err(Error::parse(
+            name,
+            n,
+            "an MMDB file is binary; add it with SnapshotBuilder::add_mmdb or --mmdb",
+        )),
+        Format::Mrt => Err(Error::parse(
+            name,
+            n,
+            "an MRT dump is binary; add it with SnapshotBuilder::add_mrt or --mrt",
+        )),
+        Format::Rpsl
+        | Format::ArinWhois
+        | Format::FeodoJson
+        | Format::ThreatfoxJson
+        | Format::AbuseipdbJson => Ok(None),
     }
+}
 
+impl<R: BufRead> Parser<R> {
     /// The next record of an object format (RPSL, ARIN): objects are read
     /// whole (bounded by [`Limits::max_object_len`]) and interpreted.
     fn next_object_record(&mut self) -> Option<Result<Record, Error>> {
@@ -1151,8 +1161,11 @@ impl<R: BufRead> Iterator for Parser<R> {
             return self.next_json_record();
         }
         loop {
+            // The number the next line will have (the reader counts it as
+            // it returns it, and the line stays borrowed from the reader).
+            let n = self.lines.line() + 1;
             let line = match self.lines.next_line() {
-                Ok(Some(l)) => l.to_owned(),
+                Ok(Some(l)) => l,
                 Ok(None) => {
                     self.finished = true;
                     // A feed that states its own size and does not match it
@@ -1188,8 +1201,7 @@ impl<R: BufRead> Iterator for Parser<R> {
                     return Some(Err(e));
                 }
             };
-            let n = self.lines.line();
-            match self.parse_line(&line, n) {
+            match parse_line(self.format, &self.name, &mut self.state, line, n) {
                 Ok(Some(record)) => {
                     self.records += 1;
                     if self.records > self.limits.max_records {
