@@ -1474,3 +1474,60 @@ fn a_resealed_snapshot_with_a_route_out_of_range_is_refused() {
         "cell refers to a missing route",
     );
 }
+
+// ---- (n) parallel tables stored empty ----
+
+/// A snapshot of routing data alone stores its tables parallel to the
+/// cells and ASes (routing behaviour, geolocated countries, timed
+/// evidence) empty, since every record would be the default. Written out
+/// in full with those defaults (and resealed), the same snapshot scores
+/// every subject the same, reason for reason.
+#[test]
+fn empty_parallel_tables_read_as_defaults() {
+    const SEC_AS_ROUTING: u32 = 17;
+    const SEC_AS_GEO: u32 = 18;
+    const SEC_TIMED_AS: u32 = 25;
+    const SEC_CELL_TIMED: u32 = 28;
+    let mut builder = SnapshotBuilder::new().build_time(1_794_470_400);
+    for name in ["asn-ipv4-20261101.csv", "asn-ipv6-20261101.csv"] {
+        let (_, bytes) = bphscore::world::FILES
+            .iter()
+            .find(|f| f.0 == name)
+            .expect("a world file");
+        builder.add_reader(name, None, *bytes).unwrap();
+    }
+    let sparse = builder.build().unwrap();
+    let counts = sparse.counts();
+    let bytes = sparse.as_bytes().to_vec();
+    let mut full = bytes.clone();
+    for (id, record, n) in [
+        (SEC_AS_ROUTING, vec![0u8; 32], counts.ases),
+        (SEC_AS_GEO, vec![0u8; 8], counts.ases),
+        (SEC_TIMED_AS, vec![0u8; 32], counts.ases),
+        (SEC_CELL_TIMED, vec![0xffu8; 8], counts.cells),
+    ] {
+        assert!(section(&bytes, id).is_empty(), "section {id} is stored");
+        full = replace_section(&full, id, &record.repeat(n));
+    }
+    assert!(full.len() > bytes.len());
+    let sparse = Detector::new(Snapshot::from_bytes(bytes).unwrap(), Model::default_model());
+    let full = Detector::new(
+        Snapshot::from_bytes(full).expect("the full tables are valid"),
+        Model::default_model(),
+    );
+    for s in subjects() {
+        let (a, b) = (sparse.score(s), full.score(s));
+        assert_eq!(a.probability.to_bits(), b.probability.to_bits(), "{s}");
+        assert_eq!(a.class, b.class, "{s}");
+        let reasons =
+            |r: &bphscore::Score<'_>| r.reasons.iter().map(|x| x.explain()).collect::<Vec<_>>();
+        assert_eq!(reasons(&a), reasons(&b), "{s}");
+    }
+    // A parallel table of the wrong length is refused.
+    let sparse_bytes = sparse.snapshot().as_bytes();
+    let short = replace_section(sparse_bytes, SEC_TIMED_AS, &vec![0; 32 * (counts.ases + 1)]);
+    assert!(matches!(
+        Snapshot::from_bytes(short),
+        Err(Error::Snapshot { .. })
+    ));
+}

@@ -539,13 +539,18 @@ impl<'a> Snapshot<&'a [u8]> {
         exact(SEC_TIMED_BLOCKS, TIMED_BLOCK_LEN, "timed blocks")?;
         exact(SEC_TIMED_IPS, TIMED_IP_LEN, "timed addresses")?;
         // Parallel tables are read with their cell or AS: checked first.
-        if exact(SEC_CELL_TIMED, CELL_TIMED_LEN, "cell evidence")? != ncells {
+        // A parallel table is empty when it holds nothing but defaults.
+        let parallel = |id: u32, unit: usize, what: &str, n: usize| -> Result<bool> {
+            let records = exact(id, unit, what)?;
+            Ok(records == n || records == 0)
+        };
+        if !parallel(SEC_CELL_TIMED, CELL_TIMED_LEN, "cell evidence", ncells)? {
             return Err(err(
                 sections[SEC_CELL_TIMED as usize].start,
                 "cell evidence does not match the cells".into(),
             ));
         }
-        if exact(SEC_TIMED_AS, TIMED_AS_LEN, "timed AS")? != nases {
+        if !parallel(SEC_TIMED_AS, TIMED_AS_LEN, "timed AS", nases)? {
             return Err(err(
                 sections[SEC_TIMED_AS as usize].start,
                 "timed AS section does not match the ASes".into(),
@@ -608,13 +613,13 @@ impl<'a> Snapshot<&'a [u8]> {
                 }
             }
         }
-        if exact(SEC_AS_GEO, AS_GEO_LEN, "AS geolocation")? != nases {
+        if !parallel(SEC_AS_GEO, AS_GEO_LEN, "AS geolocation", nases)? {
             return Err(err(
                 sections[SEC_AS_GEO as usize].start,
                 "AS geolocation records do not match the ASes".into(),
             ));
         }
-        if exact(SEC_AS_ROUTING, AS_ROUTING_LEN, "AS routing")? != nases {
+        if !parallel(SEC_AS_ROUTING, AS_ROUTING_LEN, "AS routing", nases)? {
             return Err(err(
                 sections[SEC_AS_ROUTING as usize].start,
                 "AS routing records do not match the ASes".into(),
@@ -942,11 +947,10 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         }
         if step == 1 {
             prefetch(self.section(SEC_CELLS).as_ptr().wrapping_add(c * CELL_LEN));
-            prefetch(
-                self.section(SEC_CELL_TIMED)
-                    .as_ptr()
-                    .wrapping_add(c * CELL_TIMED_LEN),
-            );
+            let timed = self.section(SEC_CELL_TIMED);
+            if !timed.is_empty() {
+                prefetch(timed.as_ptr().wrapping_add(c * CELL_TIMED_LEN));
+            }
             return;
         }
         let route = self.cell(c).route;
@@ -963,11 +967,10 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
         let a = self.route(route).as_index as usize;
         if a < self.counts.ases {
             prefetch(self.section(SEC_ASES).as_ptr().wrapping_add(a * AS_LEN));
-            prefetch(
-                self.section(SEC_TIMED_AS)
-                    .as_ptr()
-                    .wrapping_add(a * TIMED_AS_LEN),
-            );
+            let timed = self.section(SEC_TIMED_AS);
+            if !timed.is_empty() {
+                prefetch(timed.as_ptr().wrapping_add(a * TIMED_AS_LEN));
+            }
         }
     }
 
@@ -992,7 +995,7 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
     #[inline]
     pub(crate) fn cell(&self, i: usize) -> CellView {
         let b: &[u8; CELL_LEN] = record(self.section(SEC_CELLS), i);
-        let t: &[u8; CELL_TIMED_LEN] = record(self.section(SEC_CELL_TIMED), i);
+        let t: &[u8; CELL_TIMED_LEN] = parallel(self.section(SEC_CELL_TIMED), i, &[0xff; 8]);
         CellView {
             route: u32_at(b, 0),
             country: [b[4], b[5]],
@@ -1009,7 +1012,7 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
     /// Time-aware evidence of AS record `i`.
     #[inline]
     pub(crate) fn timed_as(&self, i: u32) -> TimedAsView {
-        let b: &[u8; TIMED_AS_LEN] = record(self.section(SEC_TIMED_AS), i as usize);
+        let b: &[u8; TIMED_AS_LEN] = parallel(self.section(SEC_TIMED_AS), i as usize, &[0; 32]);
         TimedAsView {
             density: f64::from_bits(u64_at(b, 0)),
             peer_percentile: f32::from_bits(u32_at(b, 8)),
@@ -1143,7 +1146,7 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
     /// The routing behaviour of AS record `i`.
     #[inline]
     pub(crate) fn as_routing(&self, i: u32) -> AsRouting {
-        let b: &[u8; AS_ROUTING_LEN] = record(self.section(SEC_AS_ROUTING), i as usize);
+        let b: &[u8; AS_ROUTING_LEN] = parallel(self.section(SEC_AS_ROUTING), i as usize, &[0; 32]);
         let f = |off: usize| f32::from_bits(u32_at(b, off));
         AsRouting {
             prefixes: u32_at(b, 0),
@@ -1160,7 +1163,7 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
     /// The number of distinct geolocated countries of AS record `i`.
     #[inline]
     pub(crate) fn as_countries(&self, i: u32) -> u32 {
-        let b: &[u8; AS_GEO_LEN] = record(self.section(SEC_AS_GEO), i as usize);
+        let b: &[u8; AS_GEO_LEN] = parallel(self.section(SEC_AS_GEO), i as usize, &[0; 8]);
         u32_at(b, 0)
     }
 
@@ -1288,6 +1291,17 @@ fn record<const N: usize>(table: &[u8], i: usize) -> &[u8; N] {
     match table.get(i * N..).and_then(<[u8]>::first_chunk) {
         Some(r) => r,
         None => panic!("snapshot record {i} out of range"),
+    }
+}
+
+/// Record `i` of a table parallel to another (cells, ASes), or `default`
+/// when the table is stored empty (every record would be `default`).
+#[inline]
+fn parallel<'a, const N: usize>(table: &'a [u8], i: usize, default: &'a [u8; N]) -> &'a [u8; N] {
+    if table.is_empty() {
+        default
+    } else {
+        record(table, i)
     }
 }
 

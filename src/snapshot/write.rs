@@ -95,7 +95,7 @@ fn timed_sections(t: &TimedTables, w: &mut SectionWriter) {
         ases.extend_from_slice(&[0; 7]);
         ases.extend_from_slice(&a.sources.to_le_bytes());
     }
-    w.add(SEC_TIMED_AS, ases);
+    w.add_parallel(SEC_TIMED_AS, ases, &[0; TIMED_AS_LEN]);
     let mut blocks = Vec::with_capacity(t.blocks.len() * TIMED_BLOCK_LEN);
     for b in &t.blocks {
         blocks.extend_from_slice(&b.key.1.to_le_bytes());
@@ -134,7 +134,7 @@ fn timed_sections(t: &TimedTables, w: &mut SectionWriter) {
         cells.extend_from_slice(&b.to_le_bytes());
         cells.extend_from_slice(&i.to_le_bytes());
     }
-    w.add(SEC_CELL_TIMED, cells);
+    w.add_parallel(SEC_CELL_TIMED, cells, &[0xff; CELL_TIMED_LEN]);
 }
 
 fn pad16(buf: &mut Vec<u8>) {
@@ -190,6 +190,16 @@ impl SectionWriter {
 
     fn add(&mut self, id: u32, body: Vec<u8>) {
         self.add_with(id, |out| out.extend_from_slice(&body));
+    }
+
+    /// Adds a table parallel to another, stored empty when every record
+    /// is `default` (what a reader takes for a missing record).
+    fn add_parallel(&mut self, id: u32, body: Vec<u8>, default: &[u8]) {
+        if body.chunks(default.len()).all(|r| r == default) {
+            self.add(id, Vec::new());
+        } else {
+            self.add(id, body);
+        }
     }
 
     /// Adds a section that `write` appends to the file directly.
@@ -339,13 +349,13 @@ pub(crate) fn encode(tables: &Tables, meta_json: &[u8], build_time: i64) -> Vec<
             routing.extend_from_slice(&v.to_le_bytes());
         }
     }
-    w.add(SEC_AS_ROUTING, routing);
+    w.add_parallel(SEC_AS_ROUTING, routing, &[0; AS_ROUTING_LEN]);
     let mut geo = Vec::with_capacity(tables.as_countries.len() * AS_GEO_LEN);
     for n in &tables.as_countries {
         geo.extend_from_slice(&n.to_le_bytes());
         geo.extend_from_slice(&[0; 4]);
     }
-    w.add(SEC_AS_GEO, geo);
+    w.add_parallel(SEC_AS_GEO, geo, &[0; AS_GEO_LEN]);
     for id in SEC_RESERVED_FIRST..=SEC_RESERVED_LAST {
         w.add(id, Vec::new());
     }
