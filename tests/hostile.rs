@@ -47,6 +47,10 @@ const SEC_CELLS: u32 = 8;
 const SEC_ROUTES: u32 = 9;
 const SEC_ASES: u32 = 10;
 const SEC_STRINGS: u32 = 11;
+const SEC_AS_ROUTING: u32 = 17;
+const SEC_AS_GEO: u32 = 18;
+const SEC_TIMED_AS: u32 = 25;
+const SEC_CELL_TIMED: u32 = 28;
 
 fn u32_le(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
@@ -1484,10 +1488,6 @@ fn a_resealed_snapshot_with_a_route_out_of_range_is_refused() {
 /// every subject the same, reason for reason.
 #[test]
 fn empty_parallel_tables_read_as_defaults() {
-    const SEC_AS_ROUTING: u32 = 17;
-    const SEC_AS_GEO: u32 = 18;
-    const SEC_TIMED_AS: u32 = 25;
-    const SEC_CELL_TIMED: u32 = 28;
     let mut builder = SnapshotBuilder::new().build_time(1_794_470_400);
     for name in ["asn-ipv4-20261101.csv", "asn-ipv6-20261101.csv"] {
         let (_, bytes) = bphscore::world::FILES
