@@ -89,6 +89,13 @@ impl Records {
         self.bytes(self.slots.get(i)?.load(Ordering::Acquire))
     }
 
+    /// The handle of record `i`, if it was made: another interval whose
+    /// record reads the same can name it ([`Writer::put_handle`]).
+    #[inline]
+    pub(super) fn handle(&self, i: usize) -> Option<u64> {
+        Some(self.slots.get(i)?.load(Ordering::Acquire) & HANDLE).filter(|&h| h != 0)
+    }
+
     /// The record a slot's bits name, if any.
     #[inline]
     fn bytes(&self, bits: u64) -> Option<&[u8]> {
@@ -238,6 +245,13 @@ impl<'a> Writer<'a> {
             }
         };
         self.publish(i, handle)
+    }
+
+    /// Names as record `i` the record of `handle` (by
+    /// [`Records::handle`]), unless another worker published one first;
+    /// returns the record in the table.
+    pub(super) fn put_handle(&mut self, i: usize, handle: u64) -> Option<&'a [u8]> {
+        self.publish(i, handle & HANDLE)
     }
 
     /// Publishes `handle` as record `i`, unless another worker published

@@ -977,8 +977,15 @@ impl<S: AsRef<[u8]>> Snapshot<S> {
     /// The cell of interval `i` alone (what scoring an address needs).
     #[inline]
     pub(crate) fn interval_cell(&self, i: usize, v6: bool) -> CellView {
+        self.cell(self.interval_cell_number(i, v6))
+    }
+
+    /// The number of interval `i`'s cell: intervals with the same cell
+    /// score the same but for their prefix.
+    #[inline]
+    pub(crate) fn interval_cell_number(&self, i: usize, v6: bool) -> usize {
         let cells = self.section(if v6 { SEC_V6_CELLS } else { SEC_V4_CELLS });
-        self.cell(u32_at(cells, i * 4) as usize)
+        u32_at(cells, i * 4) as usize
     }
 
     pub(crate) fn interval_count(&self, v6: bool) -> usize {
