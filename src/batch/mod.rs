@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::score::{Detector, Score, fmt_value};
+use crate::score::{Detector, IntervalFacts, Score, fmt_value};
 use crate::subject::Subject;
 
 /// Output format of batch scoring.
@@ -1017,13 +1017,17 @@ impl RowCache {
                 (writer.v4.put_handle(i, handle), route)
             }
             None => {
-                let score = detector.score_in_interval_memo(ip, i, Some(&mut writer.memo));
-                let route = detector.interval_route(i, v6);
+                let facts = detector.interval_facts(i, v6);
+                let e = detector.evaluate_facts(&facts, Some(&mut writer.memo));
+                let route = facts.route;
                 let explain = self.options.explain;
                 // An IPv6 record carries its route; IPv4 routes are kept
                 // apart, in `v4_routes`.
                 let record_route = if v6 { route } else { None };
+                // The score is made only with its row's parts: not for a
+                // record met before under its key.
                 let make = |b: &mut Vec<u8>| {
+                    let score = detector.score_facts(ip, &facts, e);
                     RowParts::build(
                         b,
                         v6,
@@ -1040,7 +1044,7 @@ impl RowCache {
                         // IPv4: both fit 32 bits.
                         slot.store((start as u64) << 32 | end as u64, Ordering::Relaxed);
                     }
-                    let key = text_key(&score, writer.memo.last()).filter(|_| !explain);
+                    let key = text_key(&facts, writer.memo.last()).filter(|_| !explain);
                     let record = match key {
                         Some(key) => {
                             let record = writer.v4.put_keyed(i, key, &mut writer.scratch, make);
@@ -1099,14 +1103,14 @@ impl RowCache {
 /// class and the reasons), the AS (number and name) and the country; or,
 /// for a range the snapshot knows nothing of, the country alone. `None`
 /// when the vector has no number (the memo is full).
-fn text_key(score: &Score<'_>, vector: Option<u32>) -> Option<u128> {
-    let tag = if score.class == crate::Class::Unknown {
-        0
-    } else {
+fn text_key(facts: &IntervalFacts<'_>, vector: Option<u32>) -> Option<u128> {
+    let tag = if facts.known {
         u128::from(vector?) + 1
+    } else {
+        0
     };
-    let asn = score.asn.map_or(0, |a| (1 << 32) | u128::from(a.get()));
-    let country = score.country.map_or(0, |c| {
+    let asn = facts.asv.map_or(0, |a| (1 << 32) | u128::from(a.asn));
+    let country = facts.country.map_or(0, |c| {
         let b = c.as_str().as_bytes();
         (1 << 16) | u128::from(b[0]) << 8 | u128::from(b[1])
     });

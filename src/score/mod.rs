@@ -593,12 +593,19 @@ impl<S: AsRef<[u8]>> Detector<S> {
         &self,
         ip: IpAddr,
         i: usize,
-        mut memo: Option<&mut EvalMemo>,
+        memo: Option<&mut EvalMemo>,
     ) -> Score<'_> {
-        if let Some(m) = memo.as_deref_mut() {
-            m.forget_last();
-        }
-        let (a, v6) = snapshot::ip_to_u128(ip);
+        let facts = self.interval_facts(i, ip.is_ipv6());
+        let e = self.evaluate_facts(&facts, memo);
+        self.score_facts(ip, &facts, e)
+    }
+
+    /// What scoring an address of interval `i` reads from the snapshot,
+    /// before the model is asked: the first of the three steps of
+    /// [`score_in_interval_memo`](Self::score_in_interval_memo), apart so
+    /// that batch scoring can stop after the second when it has the row.
+    #[inline]
+    pub(crate) fn interval_facts(&self, i: usize, v6: bool) -> IntervalFacts<'_> {
         let cell = self.snapshot.interval_cell(i, v6);
         let route = (cell.route != NO_ROUTE).then(|| self.snapshot.route(cell.route));
         let asv = route.map(|r| self.snapshot.as_at(r.as_index));
@@ -609,11 +616,6 @@ impl<S: AsRef<[u8]>> Detector<S> {
         let timed_as = route.map_or(0, |r| self.timed_as_features(r.as_index, &mut x));
         self.cell_features(&cell, route.as_ref(), &mut x);
         let (timed_block, timed_ip) = self.timed_cell_features(&cell, &mut x);
-        let prefix = route.map(|r| {
-            let (net, len) = snapshot::largest_block(r.start, r.end, a, v6);
-            snapshot::to_network(net, len, v6)
-        });
-        let known = route.is_some() || cell.sources != 0 || cell.has_timed();
         let masks = SourceMasks {
             as_sources: asv.map_or(0, |a| a.sources),
             route_sources: route.map_or(0, |r| r.sources),
@@ -623,18 +625,61 @@ impl<S: AsRef<[u8]>> Detector<S> {
             timed_block,
             timed_ip,
         };
-        let country = Country::from_bytes(cell.country)
-            .or_else(|| asv.and_then(|a| Country::from_bytes(a.country)));
+        IntervalFacts {
+            known: route.is_some() || cell.sources != 0 || cell.has_timed(),
+            x,
+            masks,
+            route: route.map(|r| (r.start, r.end)),
+            country: Country::from_bytes(cell.country)
+                .or_else(|| asv.and_then(|a| Country::from_bytes(a.country))),
+            asv,
+            multi_origin: route.is_some_and(|r| r.multi_origin()),
+        }
+    }
+
+    /// The second step: what the model makes of the facts' features, by
+    /// `memo` when given (`memo.last()` then numbers the vector, when the
+    /// memo keeps it); `None` for a range the snapshot knows nothing of.
+    #[inline]
+    pub(crate) fn evaluate_facts(
+        &self,
+        facts: &IntervalFacts<'_>,
+        memo: Option<&mut EvalMemo>,
+    ) -> Option<Evaluation> {
+        match memo {
+            Some(m) => {
+                m.forget_last();
+                facts
+                    .known
+                    .then(|| m.get_or(&facts.x, || self.evaluation(&facts.x)))
+            }
+            None => facts.known.then(|| self.evaluation(&facts.x)),
+        }
+    }
+
+    /// The last step: the score of `ip`, an address of the facts' interval,
+    /// from the facts and their evaluation.
+    #[inline]
+    pub(crate) fn score_facts<'s>(
+        &'s self,
+        ip: IpAddr,
+        facts: &IntervalFacts<'s>,
+        e: Option<Evaluation>,
+    ) -> Score<'s> {
+        let (a, v6) = snapshot::ip_to_u128(ip);
+        let prefix = facts.route.map(|(start, end)| {
+            let (net, len) = snapshot::largest_block(start, end, a, v6);
+            snapshot::to_network(net, len, v6)
+        });
         self.finish(
             Subject::Ip(ip),
-            known,
-            x,
-            &masks,
+            e,
+            facts.x,
+            &facts.masks,
             prefix,
-            asv.as_ref(),
-            country,
-            route.is_some_and(|r| r.multi_origin()),
-            memo,
+            facts.asv.as_ref(),
+            facts.country,
+            facts.multi_origin,
         )
     }
 
@@ -730,14 +775,13 @@ impl<S: AsRef<[u8]>> Detector<S> {
         let country = asv.and_then(|a| Country::from_bytes(a.country));
         self.finish(
             Subject::Prefix(net),
-            known,
+            known.then(|| self.evaluation(&acc.x)),
             acc.x,
             &masks,
             prefix.filter(|_| known),
             asv.as_ref(),
             country,
             acc.multi_origin,
-            None,
         )
     }
 
@@ -777,14 +821,13 @@ impl<S: AsRef<[u8]>> Detector<S> {
         };
         self.finish(
             Subject::Asn(asn),
-            true,
+            Some(self.evaluation(&x)),
             x,
             &masks,
             None,
             Some(&a),
             Country::from_bytes(a.country),
             false,
-            None,
         )
     }
 
@@ -812,23 +855,19 @@ impl<S: AsRef<[u8]>> Detector<S> {
     fn finish<'s>(
         &'s self,
         subject: Subject,
-        known: bool,
+        e: Option<Evaluation>,
         x: FeatureVector,
         masks: &SourceMasks,
         prefix: Option<IpNetwork>,
         asv: Option<&AsView<'s>>,
         country: Option<Country>,
         multi_origin: bool,
-        memo: Option<&mut EvalMemo>,
     ) -> Score<'s> {
-        if !known {
+        // No evaluation: nothing is known of the subject.
+        let Some(e) = e else {
             let mut s = self.unknown(subject);
             s.country = country;
             return s;
-        }
-        let e = match memo {
-            Some(memo) => memo.get_or(&x, || self.evaluation(&x)),
-            None => self.evaluation(&x),
         };
         // The class and reasons are written into the score in place rather
         // than built apart and copied in.
@@ -986,6 +1025,20 @@ fn strongest(c: &[f64; FEATURE_COUNT], x: &[f64; FEATURE_COUNT]) -> ([usize; MAX
         order[at] = i;
     }
     (order, n)
+}
+
+/// What scoring an address of one interval reads from the snapshot, before
+/// the model is asked (see [`Detector::interval_facts`]).
+pub(crate) struct IntervalFacts<'s> {
+    /// Whether the snapshot knows anything of the interval.
+    pub(crate) known: bool,
+    pub(crate) x: FeatureVector,
+    masks: SourceMasks,
+    /// The route's first and last address.
+    pub(crate) route: Option<(u128, u128)>,
+    pub(crate) asv: Option<AsView<'s>>,
+    pub(crate) country: Option<Country>,
+    multi_origin: bool,
 }
 
 struct SourceMasks {
