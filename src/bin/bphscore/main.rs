@@ -10,6 +10,13 @@ use bphscore::source::{Limits, SourceInfo, SourceKind};
 use bphscore::{Detector, Error, Model, Snapshot, SnapshotBuilder};
 use clap::{Args, Parser, Subcommand};
 
+#[cfg(target_os = "linux")]
+mod huge_pages;
+
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOCATOR: huge_pages::HugePages = huge_pages::HugePages;
+
 /// Scores how likely IPs, prefixes and ASes are bulletproof or abused hosting.
 #[derive(Parser)]
 #[command(name = "bphscore", version, about, long_about = None)]
