@@ -35,6 +35,11 @@ use prefix_trie::PrefixMap;
 
 use common::World;
 
+// As in the `bphscore` tool: large tables in huge pages (the peers' heap
+// memory too; `maxminddb` reads its memory-mapped file).
+#[global_allocator]
+static ALLOCATOR: bphscore::huge_pages::HugePages = bphscore::huge_pages::HugePages;
+
 const SEED: u64 = 1;
 /// Queries per set: a power of two, cycled through with a mask, large
 /// enough that most look-ups miss the CPU caches, as a stream of unrelated

@@ -33,6 +33,11 @@ use prefix_trie::PrefixMap;
 
 const QUERIES: usize = 1 << 16;
 
+// As in the `bphscore` tool: large tables in huge pages (the peers' heap
+// memory too; `maxminddb` reads its memory-mapped file).
+#[global_allocator]
+static ALLOCATOR: bphscore::huge_pages::HugePages = bphscore::huge_pages::HugePages;
+
 #[derive(serde::Deserialize)]
 struct MmdbCountry<'a> {
     country_code: &'a str,

@@ -82,7 +82,8 @@
 //! in tens of nanoseconds (a search laid out for the cache, then one load)
 //! and keeps a handle for [`Detector::explain`]; [`Detector::score_ip`]
 //! gives everything at once. Neither allocates. `benches/score.rs`
-//! measures them beside `maxminddb` and `prefix-trie` (criterion).
+//! measures them beside `maxminddb` and `prefix-trie` (criterion). Large
+//! tables read at random are faster in huge pages: see [`huge_pages`].
 
 #![deny(missing_docs)]
 #![forbid(unsafe_op_in_unsafe_fn)]
@@ -92,6 +93,7 @@ pub mod entity;
 mod error;
 pub mod export;
 pub mod features;
+pub mod huge_pages;
 pub mod live;
 mod number;
 pub mod score;
