@@ -456,7 +456,7 @@ fn split_lines(block: &mut Block, max_len: usize) {
 /// stage asked for has arrived when the next stage reads it.
 const DISTANCE: usize = 6;
 /// Stages of the pipeline after the first (parse).
-const STAGES: usize = 8;
+const STAGES: usize = 7;
 /// Lines in flight, rounded up to a power of two.
 const RING: usize = 64;
 const _: () = assert!(RING > STAGES * DISTANCE && RING.is_power_of_two());
@@ -467,11 +467,11 @@ const _: () = assert!(RING > STAGES * DISTANCE && RING.is_power_of_two());
 struct FastLine {
     ip: std::net::IpAddr,
     text: (u32, u32),
-    /// The candidates of an IPv4 search (stage 3).
+    /// The candidates of an IPv4 search (stage 1).
     candidates: (usize, usize),
-    /// The interval (stage 4).
+    /// The interval (stage 2).
     interval: usize,
-    /// Whether the interval's row parts are still to be made (stage 5).
+    /// Whether the interval's row parts are still to be made (stage 3).
     fill: bool,
 }
 
@@ -479,8 +479,8 @@ struct FastLine {
 ///
 /// For CSV, the canonical addresses (most of a typical input) go through a
 /// pipeline of stages, each [`DISTANCE`] lines ahead of the next: parse and
-/// prefetch the /16's entry points; prefetch the dense /16's sub-bucket
-/// entry points; find the search's candidates and prefetch its first probe
+/// prefetch the /20's entry points; find the search's candidates and
+/// prefetch its first probe
 /// (IPv6: search, and prefetch the interval's slot); search among the row
 /// cache's slots, which carry the keys; prefetch the row parts, or when
 /// the interval has none yet, the snapshot records that scoring it reads
@@ -532,14 +532,6 @@ fn score_block<'a, S: AsRef<[u8]>>(
             ring[j % RING] = line;
         }
         if let Some(k) = at(j, 1)
-            && let Some(FastLine {
-                ip: std::net::IpAddr::V4(a),
-                ..
-            }) = ring[k % RING]
-        {
-            detector.prefetch_v4_level(a);
-        }
-        if let Some(k) = at(j, 2)
             && let Some(line) = &mut ring[k % RING]
         {
             match line.ip {
@@ -553,14 +545,14 @@ fn score_block<'a, S: AsRef<[u8]>>(
                 }
             }
         }
-        if let Some(k) = at(j, 3)
+        if let Some(k) = at(j, 2)
             && let Some(line) = &mut ring[k % RING]
             && let std::net::IpAddr::V4(a) = line.ip
         {
             // The search ends on the interval's slot in the row cache.
             line.interval = cache.search_v4(a, line.candidates);
         }
-        if let Some(k) = at(j, 4)
+        if let Some(k) = at(j, 3)
             && let Some(line) = &mut ring[k % RING]
         {
             let v6 = line.ip.is_ipv6();
@@ -571,7 +563,7 @@ fn score_block<'a, S: AsRef<[u8]>>(
         }
         // The row parts still to be made: the scoring chain, step by step.
         for step in 1..4u8 {
-            if let Some(k) = at(j, 4 + usize::from(step))
+            if let Some(k) = at(j, 3 + usize::from(step))
                 && let Some(line) = &ring[k % RING]
                 && line.fill
             {
@@ -584,7 +576,7 @@ fn score_block<'a, S: AsRef<[u8]>>(
                 }
             }
         }
-        if let Some(k) = at(j, 8) {
+        if let Some(k) = at(j, 7) {
             match &ring[k % RING] {
                 Some(f) => {
                     let text = &block.text[f.text.0 as usize..f.text.1 as usize];
