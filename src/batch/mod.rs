@@ -480,11 +480,11 @@ struct FastLine {
 /// For CSV, the canonical addresses (most of a typical input) go through a
 /// pipeline of stages, each [`DISTANCE`] lines ahead of the next: parse and
 /// prefetch the /20's entry points; find the search's candidates and
-/// prefetch its first probe
-/// (IPv6: search, and prefetch the interval's slot); search among the row
-/// cache's slots, which carry the keys; prefetch the row parts, or when
-/// the interval has none yet, the snapshot records that scoring it reads
-/// (cell number, cell, route, AS: four more stages); write the row. The
+/// prefetch its first probe (IPv6: search, and prefetch the interval's
+/// slot); search among the row cache's slots, which carry the keys;
+/// prefetch the row parts, or when the interval has none yet, what making
+/// them reads (cell number; cell and the cell's record handle; route; AS:
+/// four stages in all); write the row. The
 /// cache misses of one line's chain overlap those of the lines around it
 /// instead of following each other, and every stage finds what it reads
 /// already fetched. Other lines take the general
