@@ -966,6 +966,16 @@ impl RowCache {
         }
     }
 
+    /// Keeps the route of IPv4 interval `i`, before its record is
+    /// published.
+    #[inline]
+    fn set_v4_route(&self, i: usize, route: Option<(u128, u128)>) {
+        if let (Some((start, end)), Some(slot)) = (route, self.v4_routes.get(i)) {
+            // IPv4: both fit 32 bits.
+            slot.store((start as u64) << 32 | end as u64, Ordering::Relaxed);
+        }
+    }
+
     /// The route of IPv4 interval `i`, once its record is published.
     #[inline]
     fn v4_route(&self, i: usize) -> Option<(u128, u128)> {
@@ -1003,9 +1013,7 @@ impl RowCache {
                 .filter(|&h| h != 0) =>
             {
                 let route = detector.interval_route(i, false);
-                if let (Some((start, end)), Some(slot)) = (route, self.v4_routes.get(i)) {
-                    slot.store((start as u64) << 32 | end as u64, Ordering::Relaxed);
-                }
+                self.set_v4_route(i, route);
                 (writer.v4.put_handle(i, handle), route)
             }
             None => {
@@ -1032,10 +1040,7 @@ impl RowCache {
                     make(&mut writer.scratch);
                     (writer.v6.put(i, &writer.scratch), None)
                 } else {
-                    if let (Some((start, end)), Some(slot)) = (route, self.v4_routes.get(i)) {
-                        // IPv4: both fit 32 bits.
-                        slot.store((start as u64) << 32 | end as u64, Ordering::Relaxed);
-                    }
+                    self.set_v4_route(i, route);
                     let key = text_key(&facts, writer.memo.last()).filter(|_| !explain);
                     let record = match key {
                         Some(key) => {
