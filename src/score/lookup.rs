@@ -356,8 +356,17 @@ impl FastIndex {
     }
 
     /// The search of [`locate_v4`](Self::locate_v4) among its candidates.
+    ///
+    /// The candidates' slots usually span one or two cache lines: both
+    /// are requested before the first probe, so that a line the search
+    /// reads late (or the slot it ends on, which it may not have probed)
+    /// is already on its way rather than a second miss after the first.
+    /// `lookup` on cold caches took a tenth to a sixth less time with it
+    /// (medians over 12 to 15 interleaved runs: 80 → 66 ns, 85 → 75 ns).
     #[inline]
     fn search_v4(&self, ip: u32, candidates: (usize, usize)) -> (usize, &AtomicU64) {
+        prefetch(self.v4.as_ptr().wrapping_add(candidates.0));
+        prefetch(self.v4.as_ptr().wrapping_add(candidates.1));
         let i = search_v4_slots(&self.v4, ip, candidates);
         (i, &self.v4[i])
     }
