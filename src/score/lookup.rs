@@ -18,9 +18,10 @@
 //! interval holding its first address; a /16 holding more than [`DENSE`]
 //! intervals is split into /24s, and a dense /24 into /28s, each
 //! sub-bucket's entry point stored in two bytes relative to its parent's.
-//! The look-up ends with a short branch-free search among a handful of
-//! candidates whose keys sit beside their slots: one cache miss,
-//! typically, after the entry points.
+//! The look-up ends with a short search among a handful of candidates
+//! whose keys sit beside their slots, their one or two cache lines
+//! requested before it: one cache miss, typically, after the entry
+//! points.
 //!
 //! - IPv4 keys are the low 16 bits of `start - 1` (see
 //!   [`FastIndex::locate_v4`]), kept in the slot's top bits.
