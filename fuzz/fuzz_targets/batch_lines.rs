@@ -66,17 +66,43 @@ fuzz_target!(|data: &[u8]| {
         // say the same.
         let json = &json_rows[rows as usize - 1];
         let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
-        assert_eq!(record.get(3), Some(text(&json["class"]).as_str()), "row {rows}");
+        assert_eq!(
+            record.get(3),
+            Some(text(&json["class"]).as_str()),
+            "row {rows}"
+        );
         if record.get(3) == Some("error") {
             continue;
         }
-        assert_eq!(record.get(1), Some(text(&json["input"]).as_str()), "row {rows}");
-        assert_eq!(record.get(5), Some(text(&json["prefix"]).as_str()), "row {rows}");
-        assert_eq!(record.get(7), Some(text(&json["as_name"]).as_str()), "row {rows}");
-        assert_eq!(record.get(8), Some(text(&json["country"]).as_str()), "row {rows}");
-        let asn = json["asn"].as_u64().map(|a| a.to_string()).unwrap_or_default();
+        assert_eq!(
+            record.get(1),
+            Some(text(&json["input"]).as_str()),
+            "row {rows}"
+        );
+        assert_eq!(
+            record.get(5),
+            Some(text(&json["prefix"]).as_str()),
+            "row {rows}"
+        );
+        assert_eq!(
+            record.get(7),
+            Some(text(&json["as_name"]).as_str()),
+            "row {rows}"
+        );
+        assert_eq!(
+            record.get(8),
+            Some(text(&json["country"]).as_str()),
+            "row {rows}"
+        );
+        let asn = json["asn"]
+            .as_u64()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
         assert_eq!(record.get(6), Some(asn.as_str()), "row {rows}");
-        let p: f64 = record.get(4).and_then(|p| p.parse().ok()).expect("a probability");
+        let p: f64 = record
+            .get(4)
+            .and_then(|p| p.parse().ok())
+            .expect("a probability");
         let q = json["probability"].as_f64().expect("a probability");
         assert!((p - q).abs() <= 1.000_001e-4, "row {rows}: {p} vs {q}");
     }

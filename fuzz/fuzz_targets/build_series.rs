@@ -22,7 +22,11 @@ fuzz_target!(|data: &[u8]| {
             Some(p) => (&rest[..p], Some(&rest[p + SEPARATOR.len()..])),
             None => (rest, None),
         };
-        let format = if i % 2 == 0 { Format::Pfx2as } else { Format::AsRel };
+        let format = if i % 2 == 0 {
+            Format::Pfx2as
+        } else {
+            Format::AsRel
+        };
         let date = Some(1_780_000_000 + i * 30 * 86_400);
         // Errors (a limit, an unreadable source) leave the builder usable.
         let _ = builder.add_dated(&format!("part{i}"), Some(format), part, date);

@@ -16,8 +16,11 @@ fuzz_target!(|data: &[u8]| {
                 assert_ne!(l.class, Class::Unknown);
                 last = l.line;
             }
-            let mut subjects: Vec<String> =
-                labels.labels.iter().map(|l| l.subject.to_string()).collect();
+            let mut subjects: Vec<String> = labels
+                .labels
+                .iter()
+                .map(|l| l.subject.to_string())
+                .collect();
             subjects.sort();
             let n = subjects.len();
             subjects.dedup();

@@ -61,7 +61,9 @@ pub fn parse_all(format: Format, data: &[u8]) -> Parsed {
                 assert!(e.line().is_none());
                 let t = e.to_string();
                 assert!(
-                    t.contains("declares") || t.contains("cut short") || t.contains("no JSON document"),
+                    t.contains("declares")
+                        || t.contains("cut short")
+                        || t.contains("no JSON document"),
                     "{e}"
                 );
                 whole_source_error = true;
@@ -133,7 +135,10 @@ fn check_record(record: &Record) {
         Record::Indicator(i) => {
             assert!(i.last_seen >= bphscore::source::EARLIEST_TIME, "{i:?}");
             if let Some(f) = i.first_seen {
-                assert!(f >= bphscore::source::EARLIEST_TIME && f <= i.last_seen, "{i:?}");
+                assert!(
+                    f >= bphscore::source::EARLIEST_TIME && f <= i.last_seen,
+                    "{i:?}"
+                );
             }
             return;
         }
@@ -209,7 +214,36 @@ pub fn subjects_in(data: &[u8], max: usize) -> Vec<Subject> {
 }
 
 /// Scores `subjects` and checks that every score is in range.
+///
+/// Addresses are also looked up by the fast path ([`Detector::lookup`]),
+/// with the first and last address of the snapshot's first intervals of
+/// each family: the class, the probability (as `f32`) and the reasons
+/// must be those of the full scoring.
 pub fn score_all<S: AsRef<[u8]>>(detector: &Detector<S>, subjects: &[Subject]) {
+    let snapshot = detector.snapshot();
+    let v4 = snapshot
+        .intervals_v4()
+        .take(64)
+        .flat_map(|r| [IpAddr::V4(*r.start()), IpAddr::V4(*r.end())]);
+    let v6 = snapshot
+        .intervals_v6()
+        .take(64)
+        .flat_map(|r| [IpAddr::V6(*r.start()), IpAddr::V6(*r.end())]);
+    let addresses = subjects.iter().filter_map(|s| match s {
+        Subject::Ip(ip) => Some(*ip),
+        _ => None,
+    });
+    for ip in addresses.chain(v4).chain(v6) {
+        let verdict = detector.lookup(ip);
+        let score = detector.score_ip(ip);
+        assert_eq!(verdict.class, score.class, "{ip}: class by lookup");
+        assert_eq!(
+            verdict.probability.to_bits(),
+            (score.probability as f32).to_bits(),
+            "{ip}: probability by lookup"
+        );
+        assert_eq!(detector.explain(&verdict), score.reasons, "{ip}: reasons");
+    }
     for subject in subjects {
         let score = detector.score(subject);
         assert!(
