@@ -6,7 +6,7 @@
 #![no_main]
 
 use bphscore::source::Format;
-use bphscore::{Detector, Model, Snapshot, SnapshotBuilder};
+use bphscore::{Detector, Snapshot, SnapshotBuilder};
 use libfuzzer_sys::fuzz_target;
 
 const SEPARATOR: &[u8] = b"\n--8<--\n";
@@ -38,6 +38,6 @@ fuzz_target!(|data: &[u8]| {
     let _ = builder.add_protected("guard.txt", &b"198.18.0.0/16\n2001:db8::/32\n"[..]);
     let snapshot = builder.build().expect("a lenient build succeeds");
     let reopened = Snapshot::from_bytes(snapshot.as_bytes().to_vec()).expect("reopens");
-    let detector = Detector::new(reopened, Model::default_model());
+    let detector = Detector::new(reopened, bphscore_fuzz::model());
     bphscore_fuzz::score_all(&detector, &bphscore_fuzz::fixed_subjects());
 });

@@ -7,7 +7,7 @@
 //! The input holds up to eight sources separated by the line `--8<--`.
 #![no_main]
 
-use bphscore::{Detector, Error, Model, SnapshotBuilder};
+use bphscore::{Detector, Error, SnapshotBuilder};
 use libfuzzer_sys::fuzz_target;
 
 /// Separates the sources of one input.
@@ -95,7 +95,7 @@ fuzz_target!(|data: &[u8]| {
     let slow = slow.build().expect("the same sources");
     assert_eq!(snapshot.as_bytes(), slow.as_bytes());
     bphscore_fuzz::inspect(&snapshot);
-    let detector = Detector::new(snapshot, Model::default_model());
+    let detector = Detector::new(snapshot, bphscore_fuzz::model());
     let mut subjects = bphscore_fuzz::fixed_subjects();
     subjects.extend(bphscore_fuzz::subjects_in(data, 32));
     bphscore_fuzz::score_all(&detector, &subjects);

@@ -6,7 +6,7 @@
 //! checksum repaired, so that the checks behind the checksum get fuzzed too.
 #![no_main]
 
-use bphscore::{Detector, Error, Model, Snapshot};
+use bphscore::{Detector, Error, Snapshot};
 use libfuzzer_sys::fuzz_target;
 
 const TRAILER: usize = 16;
@@ -15,7 +15,7 @@ fn try_open(bytes: &[u8]) {
     match Snapshot::from_bytes(bytes) {
         Ok(snapshot) => {
             bphscore_fuzz::inspect(&snapshot);
-            let detector = Detector::new(snapshot, Model::default_model());
+            let detector = Detector::new(snapshot, bphscore_fuzz::model());
             let mut subjects = bphscore_fuzz::fixed_subjects();
             subjects.extend([1, 64500, 64503, 64511].map(bphscore_fuzz::asn));
             bphscore_fuzz::score_all(&detector, &subjects);

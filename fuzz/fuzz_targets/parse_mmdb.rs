@@ -2,7 +2,7 @@
 //! read into a snapshot that opens again and scores.
 #![no_main]
 
-use bphscore::{Detector, Model, Snapshot, SnapshotBuilder};
+use bphscore::{Detector, Snapshot, SnapshotBuilder};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -18,6 +18,6 @@ fuzz_target!(|data: &[u8]| {
     }
     let snapshot = builder.build().expect("a read MMDB builds");
     let reopened = Snapshot::from_bytes(snapshot.as_bytes().to_vec()).expect("reopens");
-    let detector = Detector::new(reopened, Model::default_model());
+    let detector = Detector::new(reopened, bphscore_fuzz::model());
     bphscore_fuzz::score_all(&detector, &bphscore_fuzz::fixed_subjects());
 });

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use std::sync::OnceLock;
 
 use bphscore::source::{Format, Limits, Parser, Record};
-use bphscore::{Asn, Detector, Error, Snapshot, Subject};
+use bphscore::{Asn, Detector, Error, Model, Snapshot, Subject};
 
 /// Small limits, so that a hostile input cannot make one run slow.
 pub fn limits() -> Limits {
@@ -272,6 +272,13 @@ pub fn inspect<S: AsRef<[u8]>>(snapshot: &Snapshot<S>) {
         let _ = source.date_text();
         let _ = source.kind();
     }
+}
+
+/// The shipped model, parsed once per process (parsing it is a good part
+/// of one run of the targets that build a detector).
+pub fn model() -> Model {
+    static MODEL: OnceLock<Model> = OnceLock::new();
+    MODEL.get_or_init(Model::default_model).clone()
 }
 
 /// The default world's detector, built once per process.

@@ -228,20 +228,26 @@ struct Direct {
 }
 
 impl Direct {
-    /// The entry points over sorted starts, the first 0.
+    /// The entry points over sorted starts, the first 0: interval `i`
+    /// holds the first address of the /20s from the first that starts in
+    /// it to the last before the next interval's first /20, so each
+    /// interval fills a run of entries (one pass over the intervals, not
+    /// a search per /20).
     fn new(starts: &[[u8; 4]]) -> Self {
-        let start = |i: usize| u32::from_le_bytes(starts[i]);
-        let n = starts.len().max(1);
-        let mut points = Vec::with_capacity((1 << (32 - DIRECT_SHIFT)) + 1);
-        let mut i = 0;
-        for t in 0..1u32 << (32 - DIRECT_SHIFT) {
-            let at = t << DIRECT_SHIFT;
-            while i + 1 < starts.len() && start(i + 1) <= at {
-                i += 1;
+        let buckets = 1usize << (32 - DIRECT_SHIFT);
+        let first_bucket = |i: usize| {
+            starts.get(i).map_or(buckets, |s| {
+                (u64::from(u32::from_le_bytes(*s)).div_ceil(1 << DIRECT_SHIFT)) as usize
+            })
+        };
+        let mut points = vec![0u32; buckets + 1];
+        for i in 1..starts.len() {
+            let run = first_bucket(i)..first_bucket(i + 1);
+            if let Some(p) = points.get_mut(run) {
+                p.fill(i as u32);
             }
-            points.push(i as u32);
         }
-        points.push((n - 1) as u32);
+        points[buckets] = (starts.len().max(1) - 1) as u32;
         Direct {
             points: points.into_boxed_slice(),
         }
@@ -760,6 +766,40 @@ mod tests {
             "a /24 split into /28s"
         );
         assert!(check_every_boundary(&d) > 4000);
+    }
+
+    /// Every /20's entry is the interval holding its first address, for
+    /// starts crowded into one /20, on /20 boundaries, sparse, and at
+    /// the ends of the space.
+    #[test]
+    fn direct_entries_hold_each_buckets_first_address() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut starts: Vec<u32> = vec![0, 1, 4095, 4096, 4097, 0x0001_0000, u32::MAX];
+        starts.extend((0..40).map(|k| 0xc612_3000 + k * 7));
+        starts.extend((0..2000).map(|_| next() as u32));
+        starts.extend((0..200).map(|_| (next() as u32) & !0xfff));
+        starts.sort_unstable();
+        starts.dedup();
+        let bytes: Vec<[u8; 4]> = starts.iter().map(|s| s.to_le_bytes()).collect();
+        let direct = Direct::new(&bytes);
+        let n = starts.len();
+        assert_eq!(direct.points.len(), (1 << 20) + 1);
+        assert_eq!(direct.points[1 << 20] as usize, n - 1);
+        for t in 0..1u32 << 20 {
+            let at = t << DIRECT_SHIFT;
+            let i = direct.points[t as usize] as usize;
+            assert!(starts[i] <= at, "/20 {t}: entry {i} starts after it");
+            assert!(
+                i + 1 == n || starts[i + 1] > at,
+                "/20 {t}: entry {i} ends before it"
+            );
+        }
     }
 
     #[test]
