@@ -74,26 +74,13 @@ fuzz_target!(|data: &[u8]| {
         if record.get(3) == Some("error") {
             continue;
         }
-        assert_eq!(
-            record.get(1),
-            Some(text(&json["input"]).as_str()),
-            "row {rows}"
-        );
-        assert_eq!(
-            record.get(5),
-            Some(text(&json["prefix"]).as_str()),
-            "row {rows}"
-        );
-        assert_eq!(
-            record.get(7),
-            Some(text(&json["as_name"]).as_str()),
-            "row {rows}"
-        );
-        assert_eq!(
-            record.get(8),
-            Some(text(&json["country"]).as_str()),
-            "row {rows}"
-        );
+        for (field, key) in [(1, "input"), (5, "prefix"), (7, "as_name"), (8, "country")] {
+            assert_eq!(
+                record.get(field),
+                Some(text(&json[key]).as_str()),
+                "row {rows}: {key}"
+            );
+        }
         let asn = json["asn"]
             .as_u64()
             .map(|a| a.to_string())

@@ -640,6 +640,16 @@ mod tests {
     use crate::snapshot::SnapshotBuilder;
     use crate::source::Format;
 
+    /// A seeded xorshift generator of test data.
+    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+
     /// Checks `lookup` against the snapshot's own search and `score_ip`
     /// on both sides of every interval boundary and inside each interval.
     fn check_every_boundary<S: AsRef<[u8]>>(d: &Detector<S>) -> usize {
@@ -714,13 +724,7 @@ mod tests {
     /// with sub-buckets empty, single and dense.
     #[test]
     fn lookup_agrees_across_split_buckets() {
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         let mut routes = String::new();
         // 198.18.0.0/15 (RFC 2544): 400 blocks of /18 to /30.
         let mut v4: Vec<(u32, u32)> = (0..400)
@@ -773,13 +777,7 @@ mod tests {
     /// the ends of the space.
     #[test]
     fn direct_entries_hold_each_buckets_first_address() {
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift(0x2545_f491_4f6c_dd1d);
         let mut starts: Vec<u32> = vec![0, 1, 4095, 4096, 4097, 0x0001_0000, u32::MAX];
         starts.extend((0..40).map(|k| 0xc612_3000 + k * 7));
         starts.extend((0..2000).map(|_| next() as u32));
