@@ -228,11 +228,10 @@ struct Direct {
 }
 
 impl Direct {
-    /// The entry points over sorted starts, the first 0: interval `i`
-    /// holds the first address of the /20s from the first that starts in
-    /// it to the last before the next interval's first /20, so each
-    /// interval fills a run of entries (one pass over the intervals, not
-    /// a search per /20).
+    /// The entry points over sorted starts, the first 0. Interval `i`
+    /// holds the first address of /20 `t` exactly when
+    /// `⌈start(i) / 2^12⌉ <= t < ⌈start(i + 1) / 2^12⌉`: one run of
+    /// entries per interval, filled in one pass over the intervals.
     fn new(starts: &[[u8; 4]]) -> Self {
         let buckets = 1usize << (32 - DIRECT_SHIFT);
         let first_bucket = |i: usize| {
